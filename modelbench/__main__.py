@@ -1,0 +1,5 @@
+import sys
+
+from modelbench.cli import main
+
+sys.exit(main())

@@ -1,0 +1,86 @@
+"""Every error modelbench raises on purpose.
+
+    ModelbenchError                 base: the CLI prints str(err) on one line, exit code 2
+    ├── ConfigError                 a config file is invalid (carries file and line)
+    ├── UnknownModelError           a model name or alias is not in the registry ("did you mean")
+    ├── MissingSecretError          a ${VAR} a call needs is not set
+    ├── DatasetError                a dataset file or row is invalid (carries file and line)
+    ├── ServerError                 a server we start (local model, fake provider) failed
+    └── MissingExtraError           an optional dependency is not installed (names the extra)
+
+Messages say what went wrong, where, and how to fix it. They never contain secret values.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DatasetError",
+    "MissingExtraError",
+    "MissingSecretError",
+    "ModelbenchError",
+    "ServerError",
+    "UnknownModelError",
+]
+
+
+class ModelbenchError(Exception):
+    """Base class: an expected failure caused by input or environment, not a bug."""
+
+
+class _Located(ModelbenchError):
+    """An error that points at a place in a file: ``FILE:LINE: message``."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        super().__init__(self.location_prefix() + message)
+
+    def location_prefix(self) -> str:
+        if self.file is None:
+            return ""
+        if self.line is None:
+            return f"{self.file}: "
+        return f"{self.file}:{self.line}: "
+
+
+class ConfigError(_Located):
+    """An invalid config. ``problems`` holds every problem found, one per line of ``str()``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        problems: list[ConfigError] | None = None,
+    ) -> None:
+        self.problems: list[ConfigError] = problems or []
+        super().__init__(message, file=file, line=line)
+        if self.problems:
+            # str() lists every problem, one per line, so the CLI can print them all.
+            self.args = ("\n".join(str(p) for p in self.problems),)
+
+
+class UnknownModelError(ModelbenchError, KeyError):
+    """A model name or alias that the registry does not know."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingSecretError(ModelbenchError):
+    """An environment variable that a call needs is not set."""
+
+
+class DatasetError(_Located):
+    """An invalid dataset file or row."""
+
+
+class ServerError(ModelbenchError):
+    """A server modelbench starts could not start or answer."""
+
+
+class MissingExtraError(ModelbenchError, ImportError):
+    """An optional dependency is missing; the message names the pip command."""

@@ -1,0 +1,61 @@
+"""The ``modelbench`` command line: one subcommand per module in ``modelbench.commands``.
+
+Expected failures (``ModelbenchError``) print one line per problem to stderr and exit 2;
+anything else is a bug and keeps its traceback (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from modelbench._errors import ModelbenchError
+
+# Each module defines ``register(subparsers)`` which adds its parser(s) and sets
+# ``func=handler`` (handler(args) -> int). Importing them must stay cheap: litellm is
+# imported inside handlers only, so ``modelbench --help`` is instant.
+COMMAND_MODULES: tuple[str, ...] = (
+    "modelbench.commands.config_cmds",
+    "modelbench.commands.local",
+    "modelbench.commands.sim",
+    "modelbench.commands.run",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="modelbench",
+        description="Map model names to LLM backends, benchmark them and export a LiteLLM config.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a command module not written yet
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ModelbenchError as exc:
+        print(f"error: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
