@@ -1,0 +1,313 @@
+"""Both directions between a registry and LiteLLM Proxy's ``config.yaml``.
+
+Export writes exactly what ``litellm --config`` reads; secrets stay ``os.environ/VAR``.
+Import reads a LiteLLM config into modelbench's format, keeping everything our format can hold
+and returning a warning for each thing it cannot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from modelbench.config.env import EnvValue
+
+if TYPE_CHECKING:
+    from modelbench.registry import Registry
+
+__all__ = ["from_litellm_config", "to_litellm_config"]
+
+
+def to_litellm_config(registry: Registry) -> dict[str, Any]:
+    """The registry as LiteLLM Proxy config (secrets as ``os.environ/VAR``)."""
+    cfg = registry.config
+    out: dict[str, Any] = {
+        "model_list": registry.model_list(resolve=False),
+        "router_settings": registry.router_settings(),
+    }
+    litellm_settings: dict[str, Any] = {}
+    general_settings: dict[str, Any] = {}
+    if cfg.monitoring:
+        if cfg.monitoring.callbacks:
+            litellm_settings["success_callback"] = list(cfg.monitoring.callbacks)
+        if cfg.monitoring.failure_callbacks:
+            litellm_settings["failure_callback"] = list(cfg.monitoring.failure_callbacks)
+        if not cfg.monitoring.log_responses:
+            litellm_settings["turn_off_message_logging"] = True
+        if not cfg.monitoring.log_requests:
+            general_settings["disable_spend_logs"] = True
+    if cfg.security:
+        if cfg.security.redact_messages:
+            litellm_settings["turn_off_message_logging"] = True
+        if cfg.security.redact_user_api_key_info:
+            litellm_settings["redact_user_api_key_info"] = True
+        if cfg.security.master_key:
+            general_settings["master_key"] = EnvValue(
+                cfg.security.master_key, secret=True
+            ).to_litellm(where="security.master_key")
+    if litellm_settings:
+        out["litellm_settings"] = litellm_settings
+    if general_settings:
+        out["general_settings"] = general_settings
+    return out
+
+
+# --- import --------------------------------------------------------------------------------
+
+_FROM_STRATEGY: dict[str, str] = {
+    "latency-based-routing": "fastest",
+    "cost-based-routing": "cheapest",
+    "least-busy": "least-busy",
+    "usage-based-routing": "usage",
+    "usage-based-routing-v2": "usage",
+}
+_CAPABILITY_FLAGS: dict[str, str] = {
+    "supports_vision": "vision",
+    "supports_function_calling": "tools",
+    "supports_response_schema": "json",
+    "supports_reasoning": "reasoning",
+    "supports_audio_input": "audio",
+}
+_CONNECTION_KEYS = ("api_base", "api_key", "api_version")
+_SECRET_KEYS = ("api_key",)
+_PRICE_KEYS = {
+    "input_cost_per_token": "input_per_1m",
+    "output_cost_per_token": "output_per_1m",
+}
+_LIMIT_KEYS = {"rpm": "rpm", "tpm": "tpm", "max_parallel_requests": "max_parallel"}
+_ROUTER_KEYS = {
+    "num_retries": "retries",
+    "retry_after": "retry_after",
+    "timeout": "timeout",
+    "request_timeout": "timeout",
+    "allowed_fails": "allowed_fails",
+    "cooldown_time": "cooldown",
+}
+
+
+def _env(value: Any) -> Any:
+    """``os.environ/VAR`` -> ``${VAR}``; anything else unchanged."""
+    if isinstance(value, str):
+        return EnvValue.from_litellm(value).raw
+    return value
+
+
+def from_litellm_config(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A LiteLLM Proxy config -> (modelbench config dict, warnings about what was dropped)."""
+    warnings: list[str] = []
+    backends: dict[str, dict[str, Any]] = {}
+    models: dict[str, dict[str, Any]] = {}
+    strategy_hint = {"weight": False, "order": False}
+
+    for i, item in enumerate(data.get("model_list") or []):
+        where = f"model_list[{i}]"
+        if not isinstance(item, Mapping) or "model_name" not in item:
+            warnings.append(f"{where}: not a model entry (no model_name); skipped")
+            continue
+        name = str(item["model_name"])
+        params = dict(item.get("litellm_params") or {})
+        info = dict(item.get("model_info") or {})
+        if "model" not in params:
+            warnings.append(f"{where} ({name}): litellm_params has no 'model'; skipped")
+            continue
+        dep = _import_deployment(params, info, backends, where, warnings)
+        strategy_hint["weight"] |= "weight" in dep
+        strategy_hint["order"] |= "order" in dep
+        entry = models.setdefault(name, {"backends": []})
+        entry["backends"].append(dep if len(dep) > 1 else dep["backend"])
+        _import_model_info(entry, info, where, warnings)
+
+    out_models: dict[str, Any] = {}
+    for name, entry in models.items():
+        deps = entry.pop("backends")
+        if len(deps) == 1:
+            only = deps[0]
+            if isinstance(only, str):
+                entry["backend"] = only
+            else:
+                entry["backends"] = deps
+        else:
+            entry["backends"] = deps
+        if set(entry) == {"backend"}:
+            out_models[name] = entry["backend"]  # the shorthand form
+        else:
+            out_models[name] = entry
+
+    routing: dict[str, Any] = {}
+    router = dict(data.get("router_settings") or {})
+    litellm_settings = dict(data.get("litellm_settings") or {})
+    general = dict(data.get("general_settings") or {})
+
+    strategy = router.pop("routing_strategy", None)
+    if strategy in _FROM_STRATEGY:
+        routing["strategy"] = _FROM_STRATEGY[strategy]
+    else:
+        if strategy not in (None, "simple-shuffle"):
+            warnings.append(
+                f"router_settings.routing_strategy {strategy!r} has no equivalent; "
+                "using a weighted shuffle"
+            )
+        routing["strategy"] = "fallback" if strategy_hint["order"] else "weighted"
+
+    for source_name, source in (
+        ("router_settings", router),
+        ("litellm_settings", litellm_settings),
+    ):
+        for key, ours in _ROUTER_KEYS.items():
+            if key in source:
+                value = source.pop(key)
+                if value not in (None, 0):
+                    routing.setdefault(ours, value)
+        for key in ("fallbacks", "context_window_fallbacks"):
+            if key in source:
+                table = _import_fallbacks(source.pop(key), f"{source_name}.{key}", warnings)
+                if table:
+                    routing.setdefault(key, {}).update(table)
+        aliases = source.pop("model_group_alias", None) or {}
+        for alias, target in aliases.items():
+            target_name = target.get("model") if isinstance(target, Mapping) else target
+            if target_name in out_models:
+                entry = out_models[target_name]
+                if isinstance(entry, str):
+                    entry = out_models[target_name] = {"backend": entry}
+                entry.setdefault("aliases", []).append(alias)
+            else:
+                warnings.append(
+                    f"{source_name}.model_group_alias: {alias!r} points at unknown model "
+                    f"{target_name!r}; dropped"
+                )
+
+    monitoring: dict[str, Any] = {}
+    security: dict[str, Any] = {}
+    if "success_callback" in litellm_settings:
+        monitoring["callbacks"] = list(litellm_settings.pop("success_callback") or [])
+    if "failure_callback" in litellm_settings:
+        monitoring["failure_callbacks"] = list(litellm_settings.pop("failure_callback") or [])
+    if litellm_settings.pop("turn_off_message_logging", False):
+        security["redact_messages"] = True
+    if litellm_settings.pop("redact_user_api_key_info", False):
+        security["redact_user_api_key_info"] = True
+    if general.pop("disable_spend_logs", False):
+        monitoring["log_requests"] = False
+    if "master_key" in general:
+        security["master_key"] = _env(general.pop("master_key"))
+
+    for section, rest in (
+        ("router_settings", router),
+        ("litellm_settings", litellm_settings),
+        ("general_settings", general),
+    ):
+        for key in rest:
+            warnings.append(f"{section}.{key} has no place in modelbench's format; dropped")
+    for key in data:
+        if key not in ("model_list", "router_settings", "litellm_settings", "general_settings"):
+            warnings.append(f"top-level {key!r} has no place in modelbench's format; dropped")
+
+    out: dict[str, Any] = {"models": out_models}
+    if backends:
+        out["backends"] = backends
+    routing = {k: v for k, v in routing.items() if not (k == "strategy" and v == "fallback")}
+    if routing:
+        out["routing"] = routing
+    if monitoring:
+        out["monitoring"] = monitoring
+    if security:
+        out["security"] = security
+    return out, warnings
+
+
+def _import_deployment(
+    params: dict[str, Any],
+    info: dict[str, Any],
+    backends: dict[str, dict[str, Any]],
+    where: str,
+    warnings: list[str],
+) -> dict[str, Any]:
+    model = str(params.pop("model"))
+    provider, _, model_id = model.partition("/")
+    connection = {k: _env(params.pop(k)) for k in _CONNECTION_KEYS if k in params}
+    backend_name = _backend_for(provider, model_id, connection, backends)
+    dep: dict[str, Any] = {"backend": f"{backend_name}/{model_id}" if model_id else provider}
+    for key in ("weight", "order", "timeout"):
+        if key in params:
+            dep[key] = params.pop(key)
+    limits = {ours: params.pop(k) for k, ours in _LIMIT_KEYS.items() if k in params}
+    if limits:
+        dep["rate_limits"] = limits
+    pricing: dict[str, Any] = {}
+    for source in (params, info):
+        for key, ours in _PRICE_KEYS.items():
+            if key in source and source[key] is not None:
+                pricing.setdefault(ours, round(float(source.pop(key)) * 1e6, 9))
+        if source.get("input_cost_per_second") is not None:
+            pricing.setdefault("per_second", float(source.pop("input_cost_per_second")))
+        if source.get("output_cost_per_second") is not None:
+            source.pop("output_cost_per_second")
+            warnings.append(f"{where}: output_cost_per_second has no equivalent; dropped")
+    if pricing:
+        dep["pricing"] = pricing
+    tags = params.pop("tags", None)
+    if tags:
+        backends[backend_name].setdefault("tags", list(tags))
+    if params:
+        dep["params"] = params  # temperature, max_tokens, stop...: passed through to litellm
+    return dep
+
+
+def _backend_for(
+    provider: str, model_id: str, connection: dict[str, Any], backends: dict[str, dict[str, Any]]
+) -> str:
+    """The backend holding this provider + connection, creating one named after the provider."""
+    if not model_id:
+        return provider
+    wanted = {"provider": provider, **connection}
+    for name, backend in backends.items():
+        if {k: v for k, v in backend.items() if k != "tags"} == wanted:
+            return name
+    name = provider
+    n = 2
+    while name in backends:
+        name = f"{provider}-{n}"
+        n += 1
+    backends[name] = wanted
+    return name
+
+
+def _import_model_info(
+    entry: dict[str, Any], info: dict[str, Any], where: str, warnings: list[str]
+) -> None:
+    caps: list[str] = list(entry.get("capabilities", []))
+    for cap in info.pop("capabilities", None) or []:
+        if cap not in caps:
+            caps.append(cap)
+    mode = info.pop("mode", None)
+    if mode == "completion" and "completion" not in caps:
+        caps.append("completion")
+    elif mode == "embedding" and "embedding" not in caps:
+        caps.append("embedding")
+    for flag, cap in _CAPABILITY_FLAGS.items():
+        if info.pop(flag, False) and cap not in caps:
+            caps.append(cap)
+    if caps:
+        entry["capabilities"] = caps
+    if "description" in info:
+        entry.setdefault("description", info.pop("description"))
+    if info.get("max_input_tokens") is not None:
+        entry.setdefault("context_window", info.pop("max_input_tokens"))
+    if info.get("max_output_tokens") is not None:
+        entry.setdefault("max_tokens", info.pop("max_output_tokens"))
+    info.pop("id", None)  # regenerated on export
+    info.pop("backend", None)  # our own marker, rebuilt from the backend name
+    for key in info:
+        warnings.append(f"{where}: model_info.{key} has no place in modelbench's format; dropped")
+
+
+def _import_fallbacks(value: Any, where: str, warnings: list[str]) -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for item in value or []:
+        if isinstance(item, Mapping):
+            for model, targets in item.items():
+                table[str(model)] = [str(t) for t in (targets or [])]
+        else:
+            warnings.append(f"{where}: entry {item!r} is not a mapping; dropped")
+    return table
