@@ -1,0 +1,1 @@
+"""Benchmarking: datasets x deployments x repeats -> one result row each."""
