@@ -1,0 +1,33 @@
+"""A fault-injecting, OpenAI-compatible fake provider for tests, rehearsals and benchmarks.
+
+``FakeProvider(profile, seed=0)`` runs it in a subprocess on 127.0.0.1; the profile gives
+each fake model its timing (latency, TTFT, tokens/s), fault rates (429, 500, 503, hang,
+reset, malformed JSON, cut stream) and, with a dataset, its accuracy. Answers and fault
+draws are deterministic for a seed; a retry of the same request draws again, so it can
+succeed. See doc/fake-provider.md.
+"""
+
+from __future__ import annotations
+
+from modelbench.servers.fake._draw import prompt_hash
+from modelbench.servers.fake._process import FakeProvider, SimStats
+from modelbench.servers.fake._profile import (
+    DEFAULT_PROFILE,
+    FAULT_KINDS,
+    DatasetRow,
+    ModelProfile,
+    Profile,
+    load_profile,
+)
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "FAULT_KINDS",
+    "DatasetRow",
+    "FakeProvider",
+    "ModelProfile",
+    "Profile",
+    "SimStats",
+    "load_profile",
+    "prompt_hash",
+]

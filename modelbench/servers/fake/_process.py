@@ -1,0 +1,248 @@
+"""``FakeProvider``: the fake server in its own process, so its timing is not disturbed by ours."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+import modelbench
+from modelbench._env import child_env
+from modelbench._errors import ServerError
+from modelbench.servers.fake._profile import DEFAULT_PROFILE, Profile, load_profile
+
+__all__ = ["FakeProvider", "SimStats"]
+
+# Local calls must never go through a proxy from the environment.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass(frozen=True)
+class SimStats:
+    """What the fake has been asked since it started (or was reset)."""
+
+    total: int
+    requests: dict[str, int]
+    """Model -> number of requests (including faulted ones)."""
+    outcomes: dict[str, dict[str, int]]
+    """Model -> outcome (``ok``, ``429``, ``500``, ``503``, ``timeout``, ``reset``,
+    ``malformed``, ``cut_stream``, ``not_found``) -> count."""
+    prompts: dict[str, dict[str, int]]
+    """Model -> ``prompt_hash(messages or prompt)`` -> count."""
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SimStats:
+        models: Mapping[str, Any] = data.get("models", {})
+        return cls(
+            total=int(data.get("total", 0)),
+            requests={m: int(v["requests"]) for m, v in models.items()},
+            outcomes={m: dict(v["outcomes"]) for m, v in models.items()},
+            prompts={m: dict(v["prompts"]) for m, v in models.items()},
+        )
+
+    def repeats(self) -> dict[tuple[str, str], int]:
+        """``(model, prompt hash)`` pairs requested more than once, with their counts."""
+        return {
+            (model, phash): n
+            for model, counts in self.prompts.items()
+            for phash, n in counts.items()
+            if n > 1
+        }
+
+
+class FakeProvider:
+    """An OpenAI-compatible fake provider in a subprocess on 127.0.0.1.
+
+    ::
+
+        with FakeProvider({"models": {"flaky": {"rate_429": 0.5}}}, seed=1) as fake:
+            litellm.completion(model="openai/flaky", api_base=fake.api_base, api_key="x", ...)
+            assert fake.stats().requests["flaky"] == 1
+
+    ``profile`` is a dict, a ``Profile``, a YAML/JSON path, or None for the built-in
+    ``fake-fast`` / ``fake-slow`` / ``fake-flaky``. ``port=None`` picks a free port.
+    """
+
+    def __init__(
+        self,
+        profile: Profile | Mapping[str, Any] | str | Path | None = None,
+        *,
+        seed: int = 0,
+        port: int | None = None,
+        startup_timeout_s: float = 30.0,
+    ) -> None:
+        self.profile: Profile = load_profile(profile)
+        self.seed = seed
+        self.port = port
+        self.startup_timeout_s = startup_timeout_s
+        self._api_base: str | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._finalizer: weakref.finalize[Any, FakeProvider] | None = None
+
+    @property
+    def models(self) -> list[str]:
+        return list(self.profile.models)
+
+    @property
+    def api_base(self) -> str:
+        """``http://127.0.0.1:PORT/v1``, for litellm's ``api_base``."""
+        if self._api_base is None:
+            raise ServerError("the fake provider is not running; call start() or use 'with'")
+        return self._api_base
+
+    @property
+    def url(self) -> str:
+        """The server root, ``http://127.0.0.1:PORT``."""
+        return self.api_base.removesuffix("/v1")
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> FakeProvider:
+        """Start the process and wait until ``/v1/models`` answers."""
+        if self._process is not None:
+            return self
+        profile_file: str | None = None
+        if self.profile is not DEFAULT_PROFILE:
+            fd, profile_file = tempfile.mkstemp(prefix="modelbench-fake-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(self.profile.model_dump_json())
+        stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _stop)
+        cmd = [sys.executable, "-m", "modelbench.servers.fake", "--seed", str(self.seed)]
+        cmd += ["--port", str(self.port or 0), "--parent-pid", str(os.getpid())]
+        if profile_file:
+            cmd += ["--profile", profile_file]
+        process = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=child_env({"PYTHONPATH": _pythonpath()}),
+            start_new_session=True,  # Ctrl-C reaches us, and we stop it
+        )
+        self._process = process
+        self._finalizer = weakref.finalize(self, _stop, process, stderr, profile_file)
+        try:
+            self._api_base = self._wait_ready(process, stderr)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the process (only it); safe to call twice."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._process = None
+        self._api_base = None
+
+    def stats(self) -> SimStats:
+        return SimStats.from_json(self._call("GET", "/_sim/stats"))
+
+    def reset(self) -> None:
+        """Forget every count: fault draws start again as for a fresh server."""
+        self._call("POST", "/_sim/reset")
+
+    def __enter__(self) -> FakeProvider:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = self._api_base or "stopped"
+        return f"FakeProvider({state}, models={self.models}, seed={self.seed})"
+
+    def _call(self, method: str, path: str) -> Any:
+        request = urllib.request.Request(
+            self.url + path, method=method, data=b"" if method == "POST" else None
+        )
+        try:
+            with _OPENER.open(request, timeout=10) as response:
+                return json.loads(response.read())
+        except (urllib.error.URLError, OSError) as exc:
+            raise ServerError(
+                f"the fake provider at {self.url} did not answer {path}: {exc}"
+            ) from None
+
+    def _wait_ready(self, process: subprocess.Popen[bytes], stderr: IO[bytes]) -> str:
+        assert process.stdout is not None
+        deadline = time.monotonic() + self.startup_timeout_s
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            line = b""
+            while not line:
+                if process.poll() is not None:
+                    raise ServerError(f"the fake provider did not start: {_last_error(stderr)}")
+                if time.monotonic() > deadline:
+                    raise ServerError(
+                        f"the fake provider did not start within {self.startup_timeout_s:g}s"
+                        f" ({_last_error(stderr)})"
+                    )
+                if selector.select(timeout=0.1):
+                    line = process.stdout.readline()
+        process.stdout.close()
+        api_base = str(json.loads(line)["api_base"])
+        models = api_base + "/models"
+        while True:
+            try:
+                with _OPENER.open(models, timeout=2) as response:
+                    if response.status == 200:
+                        return api_base
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise ServerError(f"the fake provider did not answer {models}")
+            time.sleep(0.05)
+
+
+def _pythonpath() -> str:
+    """PYTHONPATH for the child: this copy of modelbench first, even when not installed."""
+    root = str(Path(next(iter(modelbench.__path__))).resolve().parent)
+    existing = os.environ.get("PYTHONPATH")
+    return root + (os.pathsep + existing if existing else "")
+
+
+def _last_error(stderr: IO[bytes]) -> str:
+    stderr.seek(0)
+    lines = [ln.strip() for ln in stderr.read().decode("utf-8", "replace").splitlines()]
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        return "it exited without a message"
+    errors = [ln for ln in lines if ln.startswith("error: ")]
+    return errors[-1].removeprefix("error: ") if errors else lines[-1]
+
+
+def _stop(process: subprocess.Popen[bytes], stderr: IO[bytes], profile_file: str | None) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+    stderr.close()
+    if profile_file:
+        with contextlib.suppress(OSError):
+            os.unlink(profile_file)
