@@ -50,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ModelbenchError as exc:
-        print(f"error: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
+        # Located errors already read "FILE:LINE: ..."; others get a prefix.
+        located = getattr(exc, "file", None) is not None
+        print(str(exc) if located else f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -1,0 +1,103 @@
+"""The config commands: exit codes and one line per problem, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from modelbench.cli import main
+
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "examples" / "model_config_example.yaml"
+
+
+def test_validate_ok_prints_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(EXAMPLE)]) == 0
+    out, err = capsys.readouterr()
+    assert "valid: 5 models, 6 deployments, 3 aliases" in out
+    assert "warning: backend 'openai': api_key needs ${OPENAI_API_KEY}" in err
+
+
+def test_validate_bad_exits_2_with_located_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("models:\n  a:\n    backend: opnai/gpt-4\n    descripton: x\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"{bad}:4: unknown key 'descripton' in models.a (did you mean 'description'?) "
+        "(allowed: aliases, backend, backends, capabilities, context_window, "
+        "description, max_tokens, params, pricing)"
+    ]
+
+
+def test_validate_cross_reference_problems_each_on_a_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("models:\n  a: opnai/gpt-4\nrouting:\n  fallbacks:\n    a: [b]\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(":")[1] for line in err] == ["2", "5"]
+
+
+def test_models_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models", str(EXAMPLE)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["model", "aliases", "backends", "capabilities", "price", "(in/out)"]
+    smart = next(line for line in out if line.startswith("smart"))
+    assert "default, best" in smart and "openai/gpt-4o w=3 #1" in smart
+    assert any("$0.05/$0.08 per 1M" in line for line in out)
+
+
+def test_export_and_import_round_trip(tmp_path: Path) -> None:
+    litellm_file = tmp_path / "litellm.yaml"
+    back = tmp_path / "back.yaml"
+    assert main(["export", str(EXAMPLE), "-o", str(litellm_file)]) == 0
+    assert main(["import-litellm", str(litellm_file), "-o", str(back)]) == 0
+    assert main(["validate", str(back)]) == 0
+    again = yaml.safe_load(back.read_text())
+    assert set(again["models"]) == {"gpt-4", "fast", "smart", "local-llama", "cheap"}
+    assert again["models"]["smart"]["aliases"] == ["default", "best"]
+
+
+def test_import_rejects_non_litellm_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "x.yaml"
+    f.write_text("models: {}\n")
+    assert main(["import-litellm", str(f)]) == 2
+    assert "not a LiteLLM config" in capsys.readouterr().err
+
+
+def test_missing_file_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "/nonexistent/c.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "/nonexistent/c.yaml: config file not found; check the path"
+
+
+def test_help_is_fast_and_does_not_import_litellm() -> None:
+    code = (
+        "import sys, modelbench.cli as c\n"
+        "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('litellm' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "False"
+    assert "validate" in out and "export" in out
+
+
+def test_import_modelbench_does_not_import_litellm() -> None:
+    code = "import sys, modelbench; modelbench.ConfigError; print('litellm' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "False", out.stderr
