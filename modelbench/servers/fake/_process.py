@@ -42,6 +42,9 @@ class SimStats:
     ``malformed``, ``cut_stream``, ``not_found``) -> count."""
     prompts: dict[str, dict[str, int]]
     """Model -> ``prompt_hash(messages or prompt)`` -> count."""
+    timing: dict[str, float]
+    """How late the server woke for its scheduled sends: ``scheduled_sends``,
+    ``late_ms_p50``, ``late_ms_p90``, ``late_ms_max`` (the server's share of timing error)."""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SimStats:
@@ -51,6 +54,7 @@ class SimStats:
             requests={m: int(v["requests"]) for m, v in models.items()},
             outcomes={m: dict(v["outcomes"]) for m, v in models.items()},
             prompts={m: dict(v["prompts"]) for m, v in models.items()},
+            timing=dict(data.get("timing", {})),
         )
 
     def repeats(self) -> dict[tuple[str, str], int]:

@@ -290,9 +290,8 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     for part in loc:
         if isinstance(node, yaml.MappingNode):
             child = next((v for k, v in node.value if k.value == str(part)), None)
-            if child is None:
-                key = next((k for k, _ in node.value if k.value == str(part)), None)
-                return (key.start_mark.line + 1) if key is not None else node.start_mark.line + 1
+            if child is None:  # e.g. a missing key: point at its parent
+                break
             node = child
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if part >= len(node.value):
@@ -300,7 +299,7 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
             node = node.value[part]
         else:
             break
-    return node.start_mark.line + 1
+    return int(node.start_mark.line) + 1
 
 
 def _read_dataset(path: Path) -> list[DatasetRow]:
