@@ -1,0 +1,125 @@
+"""An optional on-disk response cache (one sqlite file), so a rerun does not pay twice.
+
+The key is a hash of the model name, the deployment, its mode, the prompt or messages, the
+call parameters (secrets, endpoints, timeouts and prices left out) and the repeat index: each
+repeat is its own sample, so repeats are never answered from one another. Only successful
+responses are stored. A hit becomes a row with ``cached=True``, ``cost_usd=0``, ``attempts=0``
+and the timings measured when the response was first fetched.
+
+    cache = ResponseCache("~/.cache/modelbench")   # or Benchmark(..., cache=True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from modelbench.bench.record import DatasetItem
+from modelbench.registry import Deployment
+
+__all__ = ["CACHE_DIR_ENV", "ResponseCache", "cache_key", "default_cache_dir"]
+
+CACHE_DIR_ENV = "MODELBENCH_CACHE_DIR"
+
+# Call arguments that do not change the answer: where and how the call is made, its price.
+_NOT_IN_KEY = frozenset(
+    (
+        "api_key",
+        "api_base",
+        "api_version",
+        "timeout",
+        "stream",
+        "stream_options",
+        "num_retries",
+        "max_retries",
+        "mock_delay",
+        "input_cost_per_token",
+        "output_cost_per_token",
+        "input_cost_per_second",
+        "output_cost_per_second",
+    )
+)
+
+
+def default_cache_dir() -> Path:
+    """``$MODELBENCH_CACHE_DIR``, else ``~/.cache/modelbench``."""
+    env = os.environ.get(CACHE_DIR_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "modelbench"
+
+
+def cache_key(
+    deployment: Deployment, item: DatasetItem, kwargs: Mapping[str, Any], repeat: int
+) -> str:
+    """A stable hash of everything that determines the answer of one (key, repeat)."""
+    payload = {
+        "v": 1,
+        "model": deployment.model,
+        "backend": deployment.name,
+        "mode": deployment.mode,
+        "input": item.as_prompt() if deployment.mode == "completion" else item.as_messages(),
+        "params": {k: v for k, v in sorted(kwargs.items()) if k not in _NOT_IN_KEY},
+        "repeat": repeat,
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """Responses by ``cache_key`` in ``<directory>/responses.sqlite``."""
+
+    FILENAME = "responses.sqlite"
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self.directory = Path(directory).expanduser() if directory else default_cache_dir()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / self.FILENAME
+        self._db: sqlite3.Connection | None = None
+        self.hits = 0
+        self.misses = 0
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT)")
+            self._db = db
+        return self._db
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        row = self._conn().execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            self.misses += 1
+            return None
+        try:
+            value = json.loads(row[0])
+        except json.JSONDecodeError:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value if isinstance(value, dict) else None
+
+    def put(self, key: str, value: Mapping[str, Any]) -> None:
+        text = json.dumps(dict(value), ensure_ascii=False)
+        self._conn().execute(
+            "INSERT OR REPLACE INTO responses (key, value) VALUES (?, ?)", (key, text)
+        )
+
+    def __len__(self) -> int:
+        return int(self._conn().execute("SELECT COUNT(*) FROM responses").fetchone()[0])
+
+    def clear(self) -> None:
+        self._conn().execute("DELETE FROM responses")
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __repr__(self) -> str:
+        return f"ResponseCache({str(self.path)!r})"

@@ -1,0 +1,276 @@
+"""One streamed call to one deployment -> text, usage and honest timings; error classification.
+
+Timers are ``time.perf_counter`` and start when the request is handed to litellm, after every
+limiter and back-off wait. TTFT is send -> first chunk with non-empty content; latency is
+send -> last chunk (the usage chunk, when the provider sends one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import math
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from modelbench._env import import_litellm
+from modelbench._errors import ModelbenchError
+from modelbench.bench.record import DatasetItem
+from modelbench.registry import Deployment
+
+__all__ = [
+    "CallError",
+    "CallResult",
+    "ErrorInfo",
+    "RetryPolicy",
+    "call_cost",
+    "classify",
+    "one_line",
+    "request_kwargs",
+    "retry_after",
+    "stream_call",
+]
+
+# Status codes worth another attempt: timeouts, conflicts, rate limits and server faults.
+_RETRIABLE_STATUS = frozenset((408, 409, 425, 429))
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What one successful attempt returned."""
+
+    output: str
+    started_at: str
+    latency_s: float
+    ttft_s: float
+    input_tokens: float
+    output_tokens: float
+
+    @property
+    def tpot_s(self) -> float:
+        """Time per output token after the first; NaN with fewer than two tokens."""
+        if math.isnan(self.output_tokens) or self.output_tokens < 2 or math.isnan(self.ttft_s):
+            return math.nan
+        return (self.latency_s - self.ttft_s) / (self.output_tokens - 1)
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """How one failed attempt is recorded and whether it is worth another."""
+
+    type: str
+    message: str
+    retriable: bool
+    rate_limited: bool = False
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How failed attempts are retried: exponential back-off with jitter, ``Retry-After`` first.
+
+    Attempt ``n`` (1-based) that failed waits ``min(max_delay, base_delay * 2**(n-1))`` scaled
+    by a random factor in ``[1 - jitter, 1]``, and never less than the provider's Retry-After.
+    """
+
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    jitter: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
+        if not 0 <= self.jitter <= 1:
+            raise ValueError(f"jitter must be in [0, 1], got {self.jitter}")
+
+    def delay(
+        self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None
+    ) -> float:
+        """Seconds to wait after failed attempt number ``attempt``."""
+        backoff = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        backoff *= 1 - self.jitter * (rng or random).random()
+        return max(backoff, retry_after or 0.0)
+
+
+class CallError(Exception):
+    """A stream that ended without an error but without sending anything either (retried)."""
+
+
+def request_kwargs(
+    deployment: Deployment, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Keyword arguments for every attempt: streaming with usage, litellm's retries off."""
+    kwargs = deployment.call_kwargs()
+    if extra:
+        kwargs.update(extra)
+    kwargs.update(
+        stream=True,
+        stream_options={"include_usage": True},
+        num_retries=0,  # modelbench retries, so it sees every fault and keeps waits out of timing
+        max_retries=0,
+    )
+    return kwargs
+
+
+async def stream_call(
+    deployment: Deployment, item: DatasetItem, kwargs: Mapping[str, Any]
+) -> CallResult:
+    """One attempt, streamed; raises what litellm raises (or ``CallError``)."""
+    litellm = import_litellm()
+    chat = deployment.mode != "completion"
+    started_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+    sent = time.perf_counter()
+    if chat:
+        stream = await litellm.acompletion(messages=item.as_messages(), **kwargs)
+    else:
+        stream = await litellm.atext_completion(prompt=item.as_prompt(), **kwargs)
+    parts: list[str] = []
+    first = math.nan
+    usage: Any = None
+    last = math.nan
+    async for chunk in stream:
+        last = time.perf_counter()
+        text = _chunk_text(chunk, chat)
+        if text:
+            if not parts:
+                first = last
+            parts.append(text)
+        chunk_usage = getattr(chunk, "usage", None)
+        if chunk_usage is not None:
+            usage = chunk_usage
+    if math.isnan(last):
+        raise CallError("the stream ended without sending anything")
+    input_tokens, output_tokens = _usage(usage)
+    return CallResult(
+        output="".join(parts),
+        started_at=started_at,
+        latency_s=last - sent,
+        ttft_s=first - sent if parts else math.nan,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+    )
+
+
+def _chunk_text(chunk: Any, chat: bool) -> str:
+    choices = getattr(chunk, "choices", None)
+    if not choices:
+        return ""
+    choice = choices[0]
+    if chat:
+        delta = getattr(choice, "delta", None)
+        content = getattr(delta, "content", None) if delta is not None else None
+    else:
+        content = getattr(choice, "text", None)
+    return content if isinstance(content, str) else ""
+
+
+def _usage(usage: Any) -> tuple[float, float]:
+    if usage is None:
+        return math.nan, math.nan
+    prompt = getattr(usage, "prompt_tokens", None)
+    completion = getattr(usage, "completion_tokens", None)
+    return (
+        float(prompt) if isinstance(prompt, int | float) else math.nan,
+        float(completion) if isinstance(completion, int | float) else math.nan,
+    )
+
+
+_UNPRICED: set[str] = set()
+
+
+def call_cost(deployment: Deployment, result: CallResult) -> float:
+    """The config's price, else litellm's price map, else NaN (never a made-up 0)."""
+    cost = deployment.pricing.cost(result.input_tokens, result.output_tokens, result.latency_s)
+    if not math.isnan(cost) or deployment.pricing.known:
+        return cost
+    if math.isnan(result.input_tokens) or math.isnan(result.output_tokens):
+        return math.nan
+    model = deployment.litellm_model
+    if model in _UNPRICED:
+        return math.nan
+    litellm = import_litellm()
+    try:
+        prompt_cost, completion_cost = litellm.cost_per_token(
+            model=model,
+            prompt_tokens=int(result.input_tokens),
+            completion_tokens=int(result.output_tokens),
+        )
+    except Exception:  # litellm raises assorted errors for models it has no price for
+        _UNPRICED.add(model)
+        return math.nan
+    return float(prompt_cost) + float(completion_cost)
+
+
+def classify(exc: BaseException) -> ErrorInfo:
+    """Name, one-line message, and whether to retry (and after how long the provider asked)."""
+    name = type(exc).__name__
+    message = one_line(str(exc)) or name
+    if isinstance(exc, ModelbenchError):  # a missing secret, ...: no retry will fix it
+        return ErrorInfo(name, message, retriable=False)
+    status = getattr(exc, "status_code", None)
+    if not isinstance(status, int):
+        response = getattr(exc, "response", None)
+        status = getattr(response, "status_code", None)
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError | ConnectionError | CallError):
+        return ErrorInfo(name, message, retriable=True)
+    if isinstance(status, int) and 400 <= status < 500 and status not in _RETRIABLE_STATUS:
+        return ErrorInfo(name, message, retriable=False)  # 400/401/403/404/422: fix the request
+    if name in ("BadRequestError", "AuthenticationError", "NotFoundError", "PermissionDeniedError"):
+        return ErrorInfo(name, message, retriable=False)
+    rate_limited = status == 429 or name == "RateLimitError"
+    # Anything else - 5xx, dropped connections, a malformed body that broke a parser - is
+    # worth another attempt; the attempt limit bounds the cost of being wrong.
+    return ErrorInfo(
+        name,
+        message,
+        retriable=True,
+        rate_limited=rate_limited,
+        retry_after=retry_after(exc) if rate_limited or status == 503 else None,
+    )
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the provider asked to wait (``retry-after-ms`` / ``Retry-After``), if it did."""
+    for headers in _header_sources(exc):
+        lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+        if "retry-after-ms" in lowered:
+            try:
+                return max(0.0, float(lowered["retry-after-ms"]) / 1000)
+            except ValueError:
+                pass
+        if "retry-after" in lowered:
+            value = lowered["retry-after"].strip()
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                try:
+                    when = email.utils.parsedate_to_datetime(value)
+                except (TypeError, ValueError, IndexError):
+                    continue
+                return max(0.0, when.timestamp() - time.time())
+    return None
+
+
+def _header_sources(exc: BaseException) -> list[Mapping[str, Any]]:
+    # litellm keeps provider headers in different places depending on the call path:
+    # the chat path on ``litellm_response_headers``, the text path on ``response.headers``.
+    out: list[Mapping[str, Any]] = []
+    for candidate in (
+        getattr(exc, "litellm_response_headers", None),
+        getattr(getattr(exc, "response", None), "headers", None),
+        getattr(exc, "headers", None),
+    ):
+        if candidate is not None and hasattr(candidate, "items"):
+            out.append(candidate)
+    return out
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """Whitespace collapsed to single spaces, cut at ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

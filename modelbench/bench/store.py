@@ -1,0 +1,300 @@
+"""The results file: append-only JSON Lines, one ``ResultRow`` per line.
+
+Rows are written as they finish and flushed line by line, so a killed run loses at most the
+line it was writing. Reading keeps the *last* row per key (a rerun supersedes a failed row)
+and ignores a torn final line, reporting it in ``frame.attrs["torn_line"]``; a broken line
+anywhere else is an error naming the file and line. ``pandas.read_json(path, lines=True)``
+reads the file too (NaN is written as ``null``).
+
+    with ResultsWriter("results.jsonl") as out:
+        out.write(row)
+    df = read_results("results.jsonl")
+    todo = planned - completed_keys(df)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any
+
+from modelbench._errors import DatasetError, ModelbenchError
+from modelbench.bench.record import COLUMNS, KEY, ResultRow
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "Key",
+    "ResultsWriter",
+    "completed_keys",
+    "failed_keys",
+    "read_results",
+    "row_to_json",
+    "rows_to_frame",
+]
+
+Key = tuple[str, str, str, int]
+"""(prompt_id, model, backend, repeat)."""
+
+FLOAT_COLUMNS: frozenset[str] = frozenset(
+    (
+        "latency_s",
+        "ttft_s",
+        "tpot_s",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+        "score",
+        "score_cost_usd",
+    )
+)
+INT_COLUMNS: frozenset[str] = frozenset(("repeat", "attempts"))
+BOOL_COLUMNS: frozenset[str] = frozenset(("cached",))
+_DEFAULTS: dict[str, Any] = {
+    "score_cost_usd": 0.0,
+    "attempts": 1,
+    "cached": False,
+    **{c: "" for c in ("run_id", "category", "started_at", "output", "error_type", "error")},
+}
+# Low-cardinality text: share one string object per distinct value while reading.
+_INTERNED: frozenset[str] = frozenset(("run_id", "category", "model", "backend", "error_type"))
+
+
+def row_to_json(row: ResultRow | Mapping[str, Any]) -> str:
+    """One JSON line (without the newline); NaN becomes ``null`` so the line is strict JSON."""
+    data = row.to_dict() if isinstance(row, ResultRow) else dict(row)
+    for name, value in data.items():
+        if isinstance(value, float) and math.isnan(value):
+            data[name] = None
+    return json.dumps(data, ensure_ascii=False, allow_nan=False)
+
+
+class ResultsWriter:
+    """Appends rows to a JSONL file, one flushed line each; holds a lock while open.
+
+    Opening repairs a file left by a killed process: a torn last line is cut off and its line
+    number kept in ``torn_line`` (the row it held was never complete, so it will be rerun).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.torn_line: int | None = None
+        self.rows_written = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: IO[str] | None = None
+        fh = self.path.open("a+b")
+        try:
+            _lock(fh, self.path)
+            self.torn_line = _repair_tail(fh)
+        except BaseException:
+            fh.close()
+            raise
+        fh.close()
+        self._fh = self.path.open("a", encoding="utf-8")
+        _lock(self._fh, self.path)
+
+    def write(self, row: ResultRow | Mapping[str, Any]) -> None:
+        if self._fh is None:
+            raise ValueError(f"{self.path} is closed")
+        self._fh.write(row_to_json(row) + "\n")
+        self._fh.flush()
+        self.rows_written += 1
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> ResultsWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _lock(fh: IO[Any], path: Path) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory lock
+        return
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise ModelbenchError(
+            f"{path} is being written by another modelbench run; wait for it to finish "
+            "or choose another --out file"
+        ) from None
+
+
+def _repair_tail(fh: IO[bytes]) -> int | None:
+    """Cut a torn last line off an append-mode file; returns its 1-based line number."""
+    end = fh.seek(0, os.SEEK_END)
+    if end == 0:
+        return None
+    fh.seek(end - 1)
+    if fh.read(1) == b"\n":
+        return None
+    start = end
+    while start > 0:  # walk back to the last newline, a block at a time
+        step = min(65536, start)
+        fh.seek(start - step)
+        block = fh.read(step)
+        cut = block.rfind(b"\n")
+        if cut >= 0:
+            start = start - step + cut + 1
+            break
+        start -= step
+    fh.seek(start)
+    fragment = fh.read()
+    if _parse_row(fragment) is not None:
+        fh.write(b"\n")  # a whole row missing only its newline
+        return None
+    fh.seek(0)
+    line = fh.read(start).count(b"\n") + 1
+    fh.truncate(start)
+    return line
+
+
+def _parse_row(raw: bytes | str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or any(k not in data for k in KEY):
+        return None
+    return data
+
+
+def read_results(path: str | Path) -> pd.DataFrame:
+    """The rows of a results file, the last row per key, in the order keys first appeared.
+
+    A torn final line (a killed writer) is skipped; ``df.attrs["torn_line"]`` holds its
+    number (else None). Other broken lines raise ``DatasetError`` with the file and line.
+    """
+    file = str(path)
+    columns: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+    index: dict[Key, int] = {}
+    interned: dict[str, str] = {}
+    bad: tuple[int, str] | None = None
+    count = 0
+    if not Path(path).is_file():
+        raise DatasetError("no such results file; check the path (the --out of a run)", file=file)
+    with Path(path).open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            if bad is not None:  # a broken line that was not the last one
+                raise DatasetError(bad[1], file=file, line=bad[0])
+            data = _parse_row(raw)
+            if data is None:
+                bad = (number, "not a result row (broken JSON or missing key columns)")
+                continue
+            key: Key = (
+                str(data["prompt_id"]),
+                str(data["model"]),
+                str(data["backend"]),
+                int(data["repeat"]),
+            )
+            at = index.get(key)
+            if at is None:
+                index[key] = count
+                count += 1
+            for name, value in data.items():
+                column = columns.get(name)
+                if column is None:  # an extra column written by someone else: keep it
+                    column = columns[name] = [None] * (count - 1 if at is None else count)
+                if name in _INTERNED and isinstance(value, str):
+                    value = interned.setdefault(value, value)
+                if at is None:
+                    column.append(value)
+                else:
+                    column[at] = value
+            if len(data) < len(columns):  # columns this row lacks get their default
+                for name, column in columns.items():
+                    if name in data:
+                        continue
+                    if at is None:
+                        column.append(_DEFAULTS.get(name))
+                    else:
+                        column[at] = _DEFAULTS.get(name)
+    frame = _frame(columns)
+    frame.attrs["torn_line"] = bad[0] if bad is not None else None
+    frame.attrs["source"] = file
+    return frame
+
+
+def rows_to_frame(rows: Iterable[ResultRow | Mapping[str, Any]]) -> pd.DataFrame:
+    """A DataFrame with the ``COLUMNS`` (in order) and their dtypes, the last row per key."""
+    by_key: dict[Key, dict[str, Any]] = {}
+    for row in rows:
+        data = row.to_dict() if isinstance(row, ResultRow) else dict(row)
+        key = (
+            str(data["prompt_id"]),
+            str(data["model"]),
+            str(data["backend"]),
+            int(data["repeat"]),
+        )
+        by_key.pop(key, None)  # the newest row moves to the end, like a rerun
+        by_key[key] = data
+    columns: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+    for data in by_key.values():
+        for name in COLUMNS:
+            columns[name].append(data.get(name, _DEFAULTS.get(name)))
+    return _frame(columns)
+
+
+def _frame(columns: dict[str, list[Any]]) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    data: dict[str, Any] = {}
+    for name, values in columns.items():
+        if name in FLOAT_COLUMNS:
+            data[name] = np.array([math.nan if v is None else v for v in values], dtype=float)
+        elif name in INT_COLUMNS:
+            data[name] = np.array(values, dtype=np.int64)
+        elif name in BOOL_COLUMNS:
+            data[name] = np.array([bool(v) for v in values], dtype=bool)
+        elif name in COLUMNS:
+            data[name] = ["" if v is None else str(v) for v in values]
+        else:
+            data[name] = values
+    return pd.DataFrame(data)
+
+
+def _keys(frame: pd.DataFrame, mask: Any = None) -> set[Key]:
+    part = frame if mask is None else frame[mask]
+    return {
+        (str(p), str(m), str(b), int(r))
+        for p, m, b, r in zip(
+            part["prompt_id"], part["model"], part["backend"], part["repeat"], strict=True
+        )
+    }
+
+
+def _as_frame(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+    return read_results(source) if isinstance(source, str | Path) else source
+
+
+def completed_keys(source: str | Path | pd.DataFrame) -> set[Key]:
+    """Keys that have a row at all (succeeded or failed): what ``--resume`` skips."""
+    frame = _as_frame(source)
+    return _keys(frame) if len(frame) else set()
+
+
+def failed_keys(source: str | Path | pd.DataFrame) -> set[Key]:
+    """Keys whose last row is an error: what ``--retry-errors`` reruns."""
+    frame = _as_frame(source)
+    if not len(frame):
+        return set()
+    return _keys(frame, frame["error_type"].fillna("").astype(str) != "")

@@ -1,0 +1,165 @@
+"""``modelbench run`` (benchmark a dataset, write JSONL, print a summary) and ``report``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "run",
+        help="benchmark a dataset on models/backends; rows go to a JSONL file as they finish",
+        description=(
+            "Call every (prompt, deployment, repeat) once, streamed, and append one row per "
+            "call to --out. Faults are retried with back-off; what still fails is recorded. "
+            "After a crash or Ctrl-C, run the same command with --resume."
+        ),
+    )
+    p.add_argument("config", help="a modelbench config YAML")
+    p.add_argument("dataset", help="a .jsonl or .csv dataset (id, prompt or messages, ...)")
+    p.add_argument("--models", type=_csv, help="comma-separated model names or aliases")
+    p.add_argument("--backends", type=_csv, help="comma-separated backends (openai, openai/gpt-4o)")
+    p.add_argument("--repeats", type=int, default=3, help="calls per prompt and backend (3)")
+    p.add_argument("--concurrency", type=int, default=16, help="requests in flight at most (16)")
+    p.add_argument("--scorer", help="exact, contains, regex:<re>, json, numeric, judge:<model>")
+    p.add_argument("--out", help="results JSONL (default: modelbench-runs/<run id>.jsonl)")
+    p.add_argument("--resume", action="store_true", help="run only the keys --out lacks")
+    p.add_argument(
+        "--retry-errors", action="store_true", help="rerun the keys whose row in --out failed"
+    )
+    p.add_argument("--cache", metavar="DIR", help="reuse responses cached in DIR (and fill it)")
+    p.add_argument("--max-attempts", type=int, default=4, help="attempts per request (4)")
+    p.add_argument("--timeout", type=float, help="seconds per request (default: config, 600)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report", help="summarise a results file (text, --json or --html)")
+    p.add_argument("results", help="a results JSONL written by 'modelbench run'")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--html", metavar="FILE", help="also write the summary as an HTML page")
+    p.set_defaults(func=cmd_report)
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from modelbench.bench.calls import RetryPolicy
+    from modelbench.bench.runner import Benchmark, new_run_id
+    from modelbench.bench.summary import format_summary, summarize
+    from modelbench.registry import Registry
+
+    registry = Registry.from_yaml(args.config)
+    for warning in registry.warnings:
+        print(warning, file=sys.stderr)
+    run_id = new_run_id()
+    out = Path(args.out) if args.out else Path("modelbench-runs") / f"{run_id}.jsonl"
+    bench = Benchmark(
+        registry,
+        args.dataset,
+        models=args.models,
+        backends=args.backends,
+        repeats=args.repeats,
+        concurrency=args.concurrency,
+        scorer=args.scorer,
+        out=out,
+        resume=args.resume,
+        retry_errors=args.retry_errors,
+        cache=args.cache,
+        retry=RetryPolicy(max_attempts=max(1, args.max_attempts)),
+        timeout=args.timeout,
+        progress=not args.no_progress,
+        run_id=run_id,
+    )
+    todo = len(bench.todo_keys())
+    stats = bench.stats
+    if stats.torn_line is not None:
+        print(_torn_note(out, stats.torn_line), file=sys.stderr)
+    if stats.skipped:
+        print(f"{stats.skipped} of {stats.planned} rows already in {out}; running {todo}")
+    started = time.perf_counter()
+    try:
+        df = bench.run()
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: {stats.rows} rows of this run are in {out}.\n"
+            f"to finish, run: {_resume_command(args, out)}",
+            file=sys.stderr,
+        )
+        return 130
+    elapsed = time.perf_counter() - started
+    print(format_summary(summarize(df)))
+    print(
+        f"\n{stats.rows} rows in {elapsed:.1f}s -> {out} ({stats.errors} errors, "
+        f"{stats.retries} retries, {stats.cache_hits} cached; run {run_id})"
+    )
+    if stats.error_types:
+        kinds = ", ".join(f"{k} x{v}" for k, v in sorted(stats.error_types.items()))
+        print(f"errors: {kinds}; rerun them with: {_resume_command(args, out, retry=True)}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from modelbench.bench.store import read_results
+    from modelbench.bench.summary import format_summary, summarize, to_html
+
+    df = read_results(args.results)
+    torn = df.attrs.get("torn_line")
+    if torn is not None:
+        print(_torn_note(Path(args.results), torn), file=sys.stderr)
+    summary = summarize(df)
+    if args.json:
+        records = summary.reset_index().to_dict(orient="records")
+        print(json.dumps([_jsonable(r) for r in records], indent=2))
+    else:
+        print(format_summary(summary))
+    if args.html:
+        title = f"modelbench: {Path(args.results).name}"
+        Path(args.html).write_text(to_html(summary, title=title, full_page=True), "utf-8")
+        if not args.json:
+            print(f"wrote {args.html}")
+    return 0
+
+
+def _jsonable(record: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if hasattr(value, "item"):  # numpy scalars
+            value = value.item()
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None
+        out[str(key)] = value
+    return out
+
+
+def _torn_note(path: Path, line: int) -> str:
+    return (
+        f"note: {path} line {line} was torn (a run was killed while writing it); "
+        "it is ignored and its row will be run again"
+    )
+
+
+def _resume_command(args: argparse.Namespace, out: Path, *, retry: bool = False) -> str:
+    parts = ["modelbench", "run", args.config, args.dataset]
+    for flag in ("models", "backends"):
+        if getattr(args, flag):
+            parts += [f"--{flag}", ",".join(getattr(args, flag))]
+    for flag, value in (
+        ("repeats", args.repeats),
+        ("concurrency", args.concurrency),
+        ("scorer", args.scorer),
+        ("cache", args.cache),
+        ("timeout", args.timeout),
+    ):
+        if value is not None:
+            parts += [f"--{flag}", str(value)]
+    parts += ["--out", str(out), "--retry-errors" if retry else "--resume"]
+    return " ".join(shlex.quote(p) for p in parts)
