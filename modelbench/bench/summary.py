@@ -1,0 +1,591 @@
+"""Summaries of a results DataFrame: per-backend quality, speed and cost, and paired comparisons.
+
+    df = pandas.read_json("results.jsonl", lines=True)
+    table = summarize(df)                      # one row per (model, backend)
+    print(format_summary(table))
+    paired_comparison(df, "openai/gpt-4o", "azure/gpt-4o")           # score, a - b
+    paired_comparison(df, "openai/gpt-4o", "azure/gpt-4o", "latency")
+
+Everything is vectorised (groupby), so 200,000 rows take well under a second. The columns and
+the statistics are described in doc/scoring.md and in ``SUMMARY_COLUMNS`` below.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from statistics import NormalDist
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from modelbench._errors import ModelbenchError
+from modelbench._suggest import did_you_mean
+from modelbench.bench.record import KEY
+
+__all__ = [
+    "PERCENTILES",
+    "SUMMARY_COLUMNS",
+    "PairedComparison",
+    "dedupe",
+    "format_summary",
+    "paired_comparison",
+    "summarize",
+    "t_quantile",
+    "to_html",
+    "wilson_interval",
+]
+
+PERCENTILES: tuple[int, ...] = (50, 90, 95, 99)
+
+SUMMARY_COLUMNS: dict[str, str] = {
+    "n": "rows (after keeping the last row per key)",
+    "ok": "rows without an error",
+    "errors": "rows with an error",
+    "error_rate": "errors / n",
+    "score_mean": "mean score over successful rows that have a score",
+    "score_lo": "lower end of the confidence interval of score_mean",
+    "score_hi": "upper end of the confidence interval of score_mean",
+    "score_ci": "'wilson' when every score is 0 or 1, else 't' ('' when no interval)",
+    "score_n": "successful rows with a score",
+    "score_nan": "successful rows without a score (NaN: excluded from score_mean)",
+    **{
+        f"latency_p{p}": f"{p}th percentile of latency_s (s), successful uncached rows"
+        for p in PERCENTILES
+    },
+    **{
+        f"ttft_p{p}": f"{p}th percentile of ttft_s (s), successful uncached rows"
+        for p in PERCENTILES
+    },
+    "tokens_per_s": "median of output_tokens / (latency_s - ttft_s): decode speed",
+    "e2e_tokens_per_s": "median of output_tokens / latency_s: end to end",
+    "cost_usd": "sum of known cost_usd over all rows (what the benchmark cost)",
+    "cost_per_1k": "1000 x mean known cost_usd of successful uncached rows",
+    "cost_unknown": "successful uncached rows without a price (left out of cost_per_1k)",
+    "score_cost_usd": "what scoring cost (an LLM judge)",
+    "cache_hits": "rows answered from the response cache",
+}
+"""Every column ``summarize`` returns, in order, with its meaning."""
+
+_TIMING_OR_COST = ("latency_s", "ttft_s", "tpot_s", "cost_usd")
+"""Columns a cache hit says nothing about: its time and cost are the cache's, not the backend's."""
+
+
+# --- input --------------------------------------------------------------------------------------
+
+
+def dedupe(df: pd.DataFrame) -> pd.DataFrame:
+    """Keep the last row per key (prompt_id, model, backend, repeat), in file order."""
+    if df.empty or not set(KEY) <= set(df.columns):
+        return df
+    return df.drop_duplicates(subset=list(KEY), keep="last")
+
+
+def _numeric(df: pd.DataFrame, column: str) -> pd.Series:
+    if column not in df.columns:
+        return pd.Series(np.nan, index=df.index, dtype=float)
+    return pd.to_numeric(df[column], errors="coerce").astype(float)
+
+
+def _ok(df: pd.DataFrame) -> pd.Series:
+    if "error_type" not in df.columns:
+        return pd.Series(True, index=df.index)
+    return df["error_type"].fillna("").astype(str).eq("")
+
+
+def _cached(df: pd.DataFrame) -> pd.Series:
+    if "cached" not in df.columns:
+        return pd.Series(False, index=df.index)
+    return df["cached"].eq(True)  # bool, 1.0 (read_json) or NaN for missing
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+def _z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ModelbenchError(f"confidence must be between 0 and 1, got {confidence}")
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def wilson_interval(
+    successes: Any, n: Any, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a proportion (arrays welcome); NaN where n == 0."""
+    k = np.asarray(successes, dtype=float)
+    m = np.asarray(n, dtype=float)
+    z = _z(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / m
+        denom = 1 + z * z / m
+        center = (p + z * z / (2 * m)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m))
+    return np.clip(center - half, 0, 1), np.clip(center + half, 0, 1)
+
+
+def t_quantile(p: float, df: float) -> float:
+    """Quantile ``p`` of Student's t with ``df`` degrees of freedom (NaN when df < 1).
+
+    Inverts the t CDF (regularized incomplete beta, continued fraction) by bisection; above
+    1000 df the Cornish-Fisher expansion is exact to ~1e-10. No scipy needed.
+    """
+    if not df >= 1 or not 0 < p < 1:
+        return math.nan
+    if p < 0.5:
+        return -t_quantile(1 - p, df)
+    return _t_quantile_upper(round(p, 12), float(df))
+
+
+@functools.lru_cache(maxsize=1024)
+def _t_quantile_upper(p: float, df: float) -> float:
+    if p == 0.5:
+        return 0.0
+    if df > 1000:
+        z = NormalDist().inv_cdf(p)
+        return (
+            z
+            + (z**3 + z) / (4 * df)
+            + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
+        )
+    lo, hi = 0.0, 2.0
+    while _t_cdf(hi, df) < p:
+        lo, hi = hi, hi * 2
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if _t_cdf(mid, df) < p:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-12 * max(1.0, hi):
+            break
+    return (lo + hi) / 2
+
+
+def _t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for t >= 0."""
+    return 1 - 0.5 * _betainc(df / 2, 0.5, df / (df + t * t))
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularized incomplete beta I_x(a, b) (Numerical Recipes, modified Lentz)."""
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    if x < (a + 1) / (a + b + 2):
+        return math.exp(log_front) * _betacf(a, b, x) / a
+    return 1 - math.exp(log_front) * _betacf(b, a, 1 - x) / b
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    tiny = 1e-300
+    c, d = 1.0, 1 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 10_000):
+        m2 = 2 * m
+        for num in (
+            m * (b - m) * x / ((a - 1 + m2) * (a + m2)),
+            -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2)),
+        ):
+            d = 1 + num * d
+            d = 1 / (d if abs(d) > tiny else tiny)
+            c = 1 + num / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1) < 1e-15:
+            break
+    return h
+
+
+def _t_interval(
+    mean: np.ndarray, std: np.ndarray, n: np.ndarray, confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """mean +- t(n-1) * std / sqrt(n); NaN where n < 2. One t quantile per distinct n."""
+    n = np.asarray(n, dtype=float)
+    q = 0.5 + confidence / 2
+    tq = np.array([t_quantile(q, k - 1) if k >= 2 else math.nan for k in n.tolist()])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = tq * np.asarray(std, dtype=float) / np.sqrt(n)
+    return mean - half, mean + half
+
+
+# --- summarize ----------------------------------------------------------------------------------
+
+
+def summarize(
+    df: pd.DataFrame, by: str | Sequence[str] = ("model", "backend"), *, confidence: float = 0.95
+) -> pd.DataFrame:
+    """One row per group (default: per model and backend) with ``SUMMARY_COLUMNS``.
+
+    Repeated keys keep their last row. Errors count in ``errors`` and nowhere else; latency,
+    TTFT, speed and cost per request use successful rows that were not cache hits.
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    missing = [k for k in keys if k not in df.columns]
+    if missing and not df.empty:
+        raise ModelbenchError(
+            f"cannot group by {missing[0]!r}{did_you_mean(missing[0], df.columns)}: "
+            f"the results have columns {', '.join(map(str, df.columns))}"
+        )
+    if df.empty:
+        columns = {c: pd.Series(dtype=_dtype(c)) for c in [*keys, *SUMMARY_COLUMNS]}
+        return pd.DataFrame(columns).set_index(keys)
+    _z(confidence)  # validate early
+
+    df = dedupe(df)
+    ok = _ok(df)
+    cached = _cached(df)
+    timed = ok & ~cached
+    latency = _numeric(df, "latency_s").where(timed)
+    ttft = _numeric(df, "ttft_s").where(timed)
+    out_tokens = _numeric(df, "output_tokens").where(timed)
+    score = _numeric(df, "score").where(ok)
+    cost = _numeric(df, "cost_usd")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        decode = latency - ttft
+        tps = (out_tokens / decode).where(decode > 0)
+        e2e = (out_tokens / latency).where(latency > 0)
+
+    work = pd.DataFrame(
+        {
+            **{k: df[k] for k in keys},
+            "ok": ok,
+            "score": score,
+            "nonbinary": score.notna() & ~score.isin([0.0, 1.0]),
+            "latency": latency,
+            "ttft": ttft,
+            "tps": tps,
+            "e2e": e2e,
+            "cost": cost,
+            "cost_timed": cost.where(timed),
+            "cost_unknown": timed & cost.isna(),
+            "score_cost": _numeric(df, "score_cost_usd"),
+            "cached": cached,
+        }
+    )
+    groups = work.groupby(keys, sort=True, observed=True, dropna=False)
+    agg = groups.agg(
+        n=("ok", "size"),
+        ok=("ok", "sum"),
+        score_n=("score", "count"),
+        score_mean=("score", "mean"),
+        score_std=("score", "std"),
+        nonbinary=("nonbinary", "sum"),
+        tokens_per_s=("tps", "median"),
+        e2e_tokens_per_s=("e2e", "median"),
+        cost_usd=("cost", "sum"),
+        cost_per_1k=("cost_timed", "mean"),
+        cost_unknown=("cost_unknown", "sum"),
+        score_cost_usd=("score_cost", "sum"),
+        cache_hits=("cached", "sum"),
+    )
+    quantiles = groups[["latency", "ttft"]].quantile([p / 100 for p in PERCENTILES]).unstack(-1)
+
+    out = pd.DataFrame(index=agg.index)
+    out["n"] = agg["n"].astype("int64")
+    out["ok"] = agg["ok"].astype("int64")
+    out["errors"] = out["n"] - out["ok"]
+    out["error_rate"] = out["errors"] / out["n"]
+    out["score_mean"] = agg["score_mean"]
+    binary = agg["nonbinary"].to_numpy() == 0
+    scored = agg["score_n"].to_numpy(dtype=float)
+    w_lo, w_hi = wilson_interval(agg["score_mean"].to_numpy() * scored, scored, confidence)
+    t_lo, t_hi = _t_interval(
+        agg["score_mean"].to_numpy(), agg["score_std"].to_numpy(), scored, confidence
+    )
+    out["score_lo"] = np.where(binary, w_lo, t_lo)
+    out["score_hi"] = np.where(binary, w_hi, t_hi)
+    has_ci = ~np.isnan(out["score_lo"].to_numpy())
+    out["score_ci"] = np.where(has_ci, np.where(binary, "wilson", "t"), "")
+    out["score_n"] = agg["score_n"].astype("int64")
+    out["score_nan"] = out["ok"] - out["score_n"]
+    for name, source in (("latency", "latency"), ("ttft", "ttft")):
+        for p in PERCENTILES:
+            out[f"{name}_p{p}"] = quantiles[(source, p / 100)]
+    out["tokens_per_s"] = agg["tokens_per_s"]
+    out["e2e_tokens_per_s"] = agg["e2e_tokens_per_s"]
+    out["cost_usd"] = agg["cost_usd"]
+    out["cost_per_1k"] = agg["cost_per_1k"] * 1000
+    out["cost_unknown"] = agg["cost_unknown"].astype("int64")
+    out["score_cost_usd"] = agg["score_cost_usd"]
+    out["cache_hits"] = agg["cache_hits"].astype("int64")
+    return out[list(SUMMARY_COLUMNS)]
+
+
+def _dtype(column: str) -> str:
+    if column in ("n", "ok", "errors", "score_n", "score_nan", "cost_unknown", "cache_hits"):
+        return "int64"
+    return "object" if column == "score_ci" else "float64"
+
+
+# --- paired comparison --------------------------------------------------------------------------
+
+_METRIC_ALIASES: dict[str, str] = {
+    "latency": "latency_s",
+    "ttft": "ttft_s",
+    "tpot": "tpot_s",
+    "cost": "cost_usd",
+}
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """``a`` minus ``b`` on the prompts both answered: ``diff`` with its interval [lo, hi]."""
+
+    a: str
+    b: str
+    column: str
+    metric: str
+    n_pairs: int
+    mean_a: float
+    mean_b: float
+    diff: float
+    lo: float
+    hi: float
+    method: str
+    confidence: float
+
+    def __str__(self) -> str:
+        level = f"{self.confidence:.0%}"
+        return (
+            f"{self.metric}: {self.a} - {self.b} = {self.diff:+.4g} "
+            f"[{self.lo:+.4g}, {self.hi:+.4g}] ({level} {self.method}, {self.n_pairs} prompts; "
+            f"means {self.mean_a:.4g} vs {self.mean_b:.4g})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def paired_comparison(
+    df: pd.DataFrame,
+    a: str,
+    b: str,
+    metric: str = "score",
+    *,
+    column: str | None = None,
+    confidence: float = 0.95,
+    method: Literal["t", "bootstrap"] = "t",
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> PairedComparison:
+    """Compare ``a`` and ``b`` (two backends, or two models) on the same prompts.
+
+    Each side's repeats are averaged per prompt_id, prompts both sides answered are paired,
+    and ``diff = mean(a - b)`` gets a paired-t interval (or a percentile bootstrap over
+    prompts with a fixed ``seed``). ``metric`` is ``score``, ``latency``, ``ttft``, ``tpot``,
+    ``cost`` or any numeric column. ``column`` says where a and b are found; by default
+    ``backend`` if both are backends, else ``model``. Error rows are left out, and cache hits
+    too for timing and cost.
+    """
+    if a == b:
+        raise ModelbenchError(f"paired_comparison needs two different names, got {a!r} twice")
+    if method not in ("t", "bootstrap"):
+        raise ModelbenchError(f"method must be 't' or 'bootstrap', got {method!r}")
+    _z(confidence)
+    value_col = _METRIC_ALIASES.get(metric, metric)
+    if value_col not in df.columns and not df.empty:
+        choices = [*_METRIC_ALIASES, *df.columns]
+        raise ModelbenchError(
+            f"unknown metric {metric!r}{did_you_mean(metric, choices)}; "
+            f"use score, latency, ttft, tpot, cost or a numeric column"
+        )
+    where = column or _side_column(df, a, b)
+
+    df = dedupe(df)
+    keep = _ok(df)
+    if value_col in _TIMING_OR_COST:
+        keep &= ~_cached(df)
+    sides = df[where].where(keep)
+    values = _numeric(df, value_col)
+    if "prompt_id" not in df.columns:
+        raise ModelbenchError("paired_comparison needs a prompt_id column to pair rows")
+    frame = pd.DataFrame({"side": sides, "prompt_id": df["prompt_id"], "value": values}).dropna()
+    pairs = (
+        frame[frame["side"].isin([a, b])]
+        .groupby(["prompt_id", "side"], observed=True)["value"]
+        .mean()
+        .unstack("side")
+        .reindex(columns=[a, b])
+        .dropna()
+    )
+    xa = pairs[a].to_numpy(dtype=float)
+    xb = pairs[b].to_numpy(dtype=float)
+    diffs = xa - xb
+    n = len(diffs)
+    diff = float(diffs.mean()) if n else math.nan
+    if method == "t":
+        sd = float(diffs.std(ddof=1)) if n >= 2 else math.nan
+        lo_arr, hi_arr = _t_interval(np.array([diff]), np.array([sd]), np.array([n]), confidence)
+        lo, hi = float(lo_arr[0]), float(hi_arr[0])
+    else:
+        lo, hi = _bootstrap_mean_interval(diffs, confidence, n_boot, seed)
+    return PairedComparison(
+        a=a,
+        b=b,
+        column=where,
+        metric=value_col,
+        n_pairs=n,
+        mean_a=float(xa.mean()) if n else math.nan,
+        mean_b=float(xb.mean()) if n else math.nan,
+        diff=diff,
+        lo=lo,
+        hi=hi,
+        method="paired t" if method == "t" else "bootstrap",
+        confidence=confidence,
+    )
+
+
+def _side_column(df: pd.DataFrame, a: str, b: str) -> str:
+    known: list[str] = []
+    for column in ("backend", "model"):
+        if column in df.columns:
+            values = set(df[column].dropna().astype(str).unique())
+            if a in values and b in values:
+                return column
+            known += sorted(values)
+    bad = a if a not in known else b
+    raise ModelbenchError(
+        f"{bad!r} is not a backend or model in these results{did_you_mean(bad, known)}; "
+        f"known: {', '.join(dict.fromkeys(known)) or '(none)'}"
+    )
+
+
+def _bootstrap_mean_interval(
+    values: np.ndarray, confidence: float, n_boot: int, seed: int
+) -> tuple[float, float]:
+    """Percentile bootstrap of the mean, in batches so memory stays under ~16 MB."""
+    n = len(values)
+    if n < 2:
+        return math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    batch = max(1, 2_000_000 // n)
+    means = np.empty(n_boot)
+    for start in range(0, n_boot, batch):
+        stop = min(n_boot, start + batch)
+        idx = rng.integers(0, n, size=(stop - start, n))
+        means[start:stop] = values[idx].mean(axis=1)
+    tail = (1 - confidence) / 2
+    lo, hi = np.quantile(means, [tail, 1 - tail])
+    return float(lo), float(hi)
+
+
+# --- text and HTML ------------------------------------------------------------------------------
+
+
+def _seconds(value: float) -> str:
+    if not math.isfinite(value):
+        return "-"
+    return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
+
+
+def _display(summary: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Strings for a human: the columns worth a glance, and footnotes."""
+    table = summary.reset_index()
+    keys = [c for c in table.columns if c not in SUMMARY_COLUMNS]
+    notes: list[str] = []
+    rows: dict[str, list[str]] = {k: table[k].astype(str).tolist() for k in keys}
+    rows["n"] = table["n"].astype(str).tolist()
+    rows["err%"] = [f"{r:.1%}" if r > 0 else "0" for r in table["error_rate"]]
+    score, ci = [], []
+    for mean, lo, hi in zip(table["score_mean"], table["score_lo"], table["score_hi"], strict=True):
+        score.append("-" if math.isnan(mean) else f"{mean:.3f}")
+        ci.append("" if math.isnan(lo) else f"[{lo:.3f}, {hi:.3f}]")
+    rows["score"] = score
+    rows["95% CI"] = ci
+    for p in (50, 95):
+        rows[f"p{p} lat"] = [_seconds(v) for v in table[f"latency_p{p}"]]
+    rows["p50 ttft"] = [_seconds(v) for v in table["ttft_p50"]]
+    rows["tok/s"] = ["-" if math.isnan(v) else f"{v:.1f}" for v in table["tokens_per_s"]]
+    per_1k = []
+    for value, unknown in zip(table["cost_per_1k"], table["cost_unknown"], strict=True):
+        text = "?" if math.isnan(value) else f"${value:.3g}"
+        per_1k.append(text + ("*" if unknown and not math.isnan(value) else ""))
+    rows["$/1k req"] = per_1k
+    rows["cost"] = [f"${v:.4g}" for v in table["cost_usd"] + table["score_cost_usd"]]
+    rows["cached"] = table["cache_hits"].astype(str).tolist()
+    if (table["cost_unknown"] > 0).any():
+        notes.append("* some requests had no known price and are left out of $/1k req")
+    if (table["score_ci"] == "t").any():
+        notes.append("95% CI: Wilson for 0/1 scores, t interval otherwise")
+    if (table["score_cost_usd"] > 0).any():
+        notes.append("cost includes the judge's cost")
+    return pd.DataFrame(rows), notes
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """A fixed-width text table of a ``summarize`` result, for terminals."""
+    if summary.empty:
+        return "(no results)"
+    table, notes = _display(summary)
+    keys = [c for c in table.columns if c not in _DISPLAY_NUMERIC]
+    widths = {c: max(len(c), *(len(v) for v in table[c])) for c in table.columns}
+
+    def line(values: dict[str, str]) -> str:
+        cells = [
+            values[c].ljust(widths[c]) if c in keys else values[c].rjust(widths[c])
+            for c in table.columns
+        ]
+        return "  ".join(cells).rstrip()
+
+    out = [line({c: c for c in table.columns})]
+    out += [line(row) for row in table.to_dict("records")]
+    return "\n".join(out + notes)
+
+
+_DISPLAY_NUMERIC = frozenset(
+    {"n", "err%", "score", "95% CI", "p50 lat", "p95 lat", "p50 ttft", "tok/s", "$/1k req"}
+    | {"cost", "cached"}
+)
+
+
+def to_html(summary: pd.DataFrame, *, title: str | None = None, full_page: bool = False) -> str:
+    """The ``format_summary`` table as HTML (a ``<table>``; a whole page with ``full_page``)."""
+    if summary.empty:
+        body = "<p>(no results)</p>"
+    else:
+        table, notes = _display(summary)
+        body = _html_table(table) + "".join(
+            f"\n<p class='note'>{html.escape(n)}</p>" for n in notes
+        )
+    if title:
+        body = f"<h2>{html.escape(title)}</h2>\n{body}"
+    if not full_page:
+        return body
+    return (
+        "<!doctype html>\n<html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title or 'modelbench summary')}</title>\n<style>"
+        "body{font-family:system-ui,sans-serif;margin:2em}"
+        "table{border-collapse:collapse}th,td{padding:.3em .8em;text-align:right}"
+        "th{border-bottom:1px solid #999}.key{text-align:left}"
+        ".note{color:#555;font-size:.9em}</style></head>\n<body>\n"
+        f"{body}\n</body></html>\n"
+    )
+
+
+def _html_table(table: pd.DataFrame) -> str:
+    def cell(tag: str, column: str, text: str) -> str:
+        css = "" if column in _DISPLAY_NUMERIC else " class='key'"
+        return f"<{tag}{css}>{html.escape(text)}</{tag}>"
+
+    head = "".join(cell("th", c, c) for c in table.columns)
+    rows = [
+        "<tr>" + "".join(cell("td", c, row[c]) for c in table.columns) + "</tr>"
+        for row in table.to_dict("records")
+    ]
+    return (
+        "<table class='modelbench-summary'>\n<thead><tr>"
+        + head
+        + "</tr></thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>"
+    )
