@@ -294,6 +294,8 @@ class LocalServer:
         if self._process is not None:
             return self.api_base
         _require_server_extra()
+        if self.requested_port is not None:  # fail fast, before assembling the model file
+            check_port_free(self.requested_port, f"the {_WHAT}")
         model = self.model_path or local_model_path()
         if not model.is_file():
             raise ServerError(f"cannot start the {_WHAT}: no model file at {model}")
