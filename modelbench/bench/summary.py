@@ -488,6 +488,12 @@ def _seconds(value: float) -> str:
     return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
 
 
+def _dollars(value: float) -> str:
+    if not math.isfinite(value):
+        return "?"
+    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.2g}"
+
+
 def _display(summary: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Strings for a human: the columns worth a glance, and footnotes."""
     table = summary.reset_index()
@@ -495,7 +501,7 @@ def _display(summary: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     notes: list[str] = []
     rows: dict[str, list[str]] = {k: table[k].astype(str).tolist() for k in keys}
     rows["n"] = table["n"].astype(str).tolist()
-    rows["err%"] = [f"{r:.1%}" if r > 0 else "0" for r in table["error_rate"]]
+    rows["err%"] = [f"{r:.1%}" if r > 0 else "0%" for r in table["error_rate"]]
     score, ci = [], []
     for mean, lo, hi in zip(table["score_mean"], table["score_lo"], table["score_hi"], strict=True):
         score.append("-" if math.isnan(mean) else f"{mean:.3f}")
@@ -508,10 +514,9 @@ def _display(summary: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     rows["tok/s"] = ["-" if math.isnan(v) else f"{v:.1f}" for v in table["tokens_per_s"]]
     per_1k = []
     for value, unknown in zip(table["cost_per_1k"], table["cost_unknown"], strict=True):
-        text = "?" if math.isnan(value) else f"${value:.3g}"
-        per_1k.append(text + ("*" if unknown and not math.isnan(value) else ""))
+        per_1k.append(_dollars(value) + ("*" if unknown and not math.isnan(value) else ""))
     rows["$/1k req"] = per_1k
-    rows["cost"] = [f"${v:.4g}" for v in table["cost_usd"] + table["score_cost_usd"]]
+    rows["cost"] = [_dollars(v) for v in table["cost_usd"] + table["score_cost_usd"]]
     rows["cached"] = table["cache_hits"].astype(str).tolist()
     if (table["cost_unknown"] > 0).any():
         notes.append("* some requests had no known price and are left out of $/1k req")
