@@ -398,7 +398,7 @@ def test_invalid_scorer_names(name: str) -> None:
 
 @pytest.mark.usefixtures("clean_registry")
 def test_a_factory_must_return_a_scorer() -> None:
-    register_scorer("bad", lambda arg, registry: 1.0)  # type: ignore[arg-type,return-value]
+    register_scorer("bad", lambda arg, registry: 1.0)  # type: ignore[call-overload]
     with pytest.raises(ModelbenchError, match="returned float, not a Scorer"):
         resolve_scorer("bad")
 

@@ -11,7 +11,7 @@ import asyncio
 import math
 import numbers
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
@@ -75,8 +75,11 @@ class RuleScorer(Scorer):
         return self.score(output, item)
 
 
-ScoreFunction = Callable[[str, DatasetItem], float | bool | Score | None]
-"""A user's scoring function: ``(output, item) -> float | bool`` (a ``Score`` or None also work)."""
+ScoreResult = float | bool | Score | None
+ScoreFunction = Callable[[str, DatasetItem], ScoreResult | Awaitable[ScoreResult]]
+"""A user's scoring function ``(output, item) -> float | bool``, sync or async.
+
+A ``Score`` (to report a cost) or None (not scored) work too."""
 
 
 class CallableScorer(Scorer):
