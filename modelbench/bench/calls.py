@@ -7,7 +7,6 @@ send -> last chunk (the usage chunk, when the provider sends one).
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import math
 import random
@@ -216,7 +215,7 @@ def classify(exc: BaseException) -> ErrorInfo:
     if not isinstance(status, int):
         response = getattr(exc, "response", None)
         status = getattr(response, "status_code", None)
-    if isinstance(exc, asyncio.TimeoutError | TimeoutError | ConnectionError | CallError):
+    if isinstance(exc, TimeoutError | ConnectionError | CallError):
         return ErrorInfo(name, message, retriable=True)
     if isinstance(status, int) and 400 <= status < 500 and status not in _RETRIABLE_STATUS:
         return ErrorInfo(name, message, retriable=False)  # 400/401/403/404/422: fix the request

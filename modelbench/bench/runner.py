@@ -67,6 +67,9 @@ class RunStats:
     cache_hits: int = 0
     torn_line: int | None = None
     error_types: dict[str, int] = field(default_factory=dict)
+    """Rows by error type (each a key that failed for good)."""
+    attempt_errors: dict[str, int] = field(default_factory=dict)
+    """Failed attempts by exception type, retried or not."""
 
 
 @dataclass
@@ -298,6 +301,8 @@ class Benchmark:
                 await self._finish(job, self._row(job, result, attempts=attempt, cost=cost))
                 return
             assert info is not None
+            errors = self.stats.attempt_errors
+            errors[info.type] = errors.get(info.type, 0) + 1
             if info.rate_limited:
                 self.stats.rate_limited += 1
             if not info.retriable or attempt >= self.retry.max_attempts:

@@ -1,0 +1,201 @@
+"""One streamed call: timings, usage, text, cost; which faults are retried and for how long."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from modelbench._env import import_litellm
+from modelbench._errors import MissingSecretError
+from modelbench.bench import DatasetItem, RetryPolicy, classify, retry_after
+from modelbench.bench.calls import CallResult, call_cost, one_line, request_kwargs, stream_call
+from modelbench.registry import Registry
+from modelbench.servers.fake import FakeProvider
+
+pytest_plugins = ["modelbench.testing"]
+
+ITEM = DatasetItem(id="q", prompt="Say something.")
+
+
+@pytest.fixture(scope="module")
+def litellm() -> Any:
+    return import_litellm()
+
+
+def registry(api_base: str = "http://127.0.0.1:9/v1", **pricing: float) -> Registry:
+    return Registry.from_dict(
+        {
+            "models": {
+                "chat": {"backend": "fake/fake-fast", **({"pricing": pricing} if pricing else {})},
+                "base": {"backend": "fake/fake-fast", "capabilities": ["completion"]},
+                "known": "fake/gpt-4o-mini",
+            },
+            "backends": {"fake": {"provider": "openai", "api_base": api_base, "api_key": "sk"}},
+        }
+    )
+
+
+def _response(status: int, headers: dict[str, str] | None = None) -> httpx.Response:
+    request = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    return httpx.Response(status, headers=headers or {}, request=request)
+
+
+def test_classify_litellm_exceptions(litellm: Any) -> None:
+    rate = litellm.RateLimitError(
+        "slow down", llm_provider="openai", model="m", response=_response(429, {"retry-after": "2"})
+    )
+    info = classify(rate)
+    assert (info.type, info.retriable, info.rate_limited, info.retry_after) == (
+        "RateLimitError",
+        True,
+        True,
+        2.0,
+    )
+    cases = {
+        litellm.Timeout("t", model="m", llm_provider="openai"): True,
+        litellm.APIConnectionError("reset", llm_provider="openai", model="m"): True,
+        litellm.InternalServerError("boom", llm_provider="openai", model="m"): True,
+        litellm.ServiceUnavailableError("busy", llm_provider="openai", model="m"): True,
+        litellm.BadRequestError("bad", model="m", llm_provider="openai"): False,
+        litellm.AuthenticationError("key", llm_provider="openai", model="m"): False,
+        litellm.NotFoundError("no model", model="m", llm_provider="openai"): False,
+        litellm.ContextWindowExceededError("long", model="m", llm_provider="openai"): False,
+        MissingSecretError("environment variable X is not set"): False,
+        TimeoutError(): True,
+        ValueError("a parser choked on a malformed body"): True,
+    }
+    for exc, retriable in cases.items():
+        got = classify(exc)
+        assert got.retriable is retriable, type(exc).__name__
+        assert got.type == type(exc).__name__
+        assert not got.rate_limited
+        assert "\n" not in got.message and got.message
+
+
+def test_retry_after_forms() -> None:
+    class Exc(Exception):
+        def __init__(self, headers: dict[str, str]) -> None:
+            self.response = _response(429, headers)
+
+    assert retry_after(Exc({"Retry-After": "1.5"})) == 1.5
+    assert retry_after(Exc({"retry-after-ms": "250", "retry-after": "9"})) == 0.25
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 < (retry_after(Exc({"retry-after": later})) or 0) <= 30
+    assert retry_after(Exc({"retry-after": "soon"})) is None
+    assert retry_after(Exc({})) is None
+    assert retry_after(ValueError()) is None
+
+
+def test_retry_policy_backs_off_exponentially_with_jitter() -> None:
+    policy = RetryPolicy(base_delay=1.0, max_delay=5.0, jitter=0.5)
+    rng = random.Random(1)
+    for attempt, full in ((1, 1.0), (2, 2.0), (3, 4.0), (4, 5.0), (9, 5.0)):
+        delays = [policy.delay(attempt, rng=rng) for _ in range(50)]
+        assert all(full / 2 <= d <= full for d in delays)
+        assert len(set(delays)) > 1
+    assert policy.delay(1, retry_after=7.0, rng=rng) == 7.0  # the provider's word wins
+    assert RetryPolicy(jitter=0).delay(2) == 1.0
+    with pytest.raises(ValueError, match="max_attempts"):
+        RetryPolicy(max_attempts=0)
+
+
+def test_request_kwargs_turn_litellm_retries_off_and_stream_with_usage() -> None:
+    d = registry().deployments(["chat"])[0]
+    kwargs = request_kwargs(d, {"temperature": 0})
+    assert kwargs["stream"] is True
+    assert kwargs["stream_options"] == {"include_usage": True}
+    assert kwargs["num_retries"] == 0
+    assert kwargs["max_retries"] == 0
+    assert kwargs["temperature"] == 0
+    assert kwargs["model"] == "openai/fake-fast"
+
+
+def test_stream_call_chat_and_completion_endpoints(fake_provider: FakeProvider) -> None:
+    reg = registry(fake_provider.api_base)
+    chat, base = reg.deployments(["chat"])[0], reg.deployments(["base"])[0]
+    assert base.mode == "completion"
+
+    async def main() -> tuple[CallResult, CallResult]:
+        one = await stream_call(chat, ITEM, request_kwargs(chat))
+        two = await stream_call(base, ITEM, request_kwargs(base))
+        return one, two
+
+    chat_result, base_result = asyncio.run(main())
+    for result in (chat_result, base_result):
+        assert len(result.output.split()) == 16
+        assert result.output_tokens == 16
+        assert result.input_tokens >= 1
+        assert 0 < result.ttft_s <= result.latency_s
+        assert result.tpot_s == pytest.approx((result.latency_s - result.ttft_s) / 15)
+    stats = fake_provider.stats()
+    assert stats.requests == {"fake-fast": 2}
+    # the fake counts chat messages and text prompts under different hashes
+    assert len(stats.prompts["fake-fast"]) == 2
+
+
+def test_cost_config_price_then_litellm_map_then_nan() -> None:
+    result = CallResult("x", "", 1.0, 0.5, input_tokens=1000, output_tokens=500)
+    priced = registry(input_per_1m=1.0, output_per_1m=2.0).deployments(["chat"])[0]
+    assert call_cost(priced, result) == pytest.approx(0.001 + 0.001)
+    unpriced = registry().deployments(["chat"])[0]
+    assert math.isnan(call_cost(unpriced, result))  # unknown: NaN, never 0
+    known = registry().deployments(["known"])[0]
+    assert call_cost(known, result) > 0  # gpt-4o-mini is in litellm's price map
+    no_usage = CallResult("x", "", 1.0, 0.5, input_tokens=math.nan, output_tokens=math.nan)
+    assert math.isnan(call_cost(known, no_usage))
+
+
+def test_one_line() -> None:
+    assert one_line("a\n  b\tc") == "a b c"
+    assert len(one_line("x" * 1000)) == 300
+
+
+FAULTS = ("429", "500", "503", "timeout", "reset", "malformed", "cut_stream")
+
+
+def test_every_injected_fault_is_classified_retriable_with_retry_after(
+    fake_provider_factory: Any,
+) -> None:
+    models = {f"f-{k}": {f"rate_{k}": 1.0} for k in FAULTS}
+    fake = fake_provider_factory(
+        {"defaults": {"retry_after_s": 7, "hang_s": 5, "output_tokens": 8}, "models": models}
+    )
+    config: dict[str, Any] = {
+        "models": {
+            f"{name}-{mode}": {
+                "backend": f"fake/{name}",
+                "capabilities": ["completion"] if mode == "text" else ["chat"],
+            }
+            for name in models
+            for mode in ("chat", "text")
+        },
+        "backends": {"fake": {"provider": "openai", "api_base": fake.api_base, "api_key": "sk"}},
+    }
+    deployments = Registry.from_dict(config).deployments()
+
+    async def attempt(d: Any) -> BaseException:
+        kwargs = request_kwargs(d, {"timeout": 0.3})
+        try:
+            await stream_call(d, ITEM, kwargs)
+        except Exception as exc:
+            return exc
+        raise AssertionError(f"{d.model} did not fail")
+
+    async def main() -> list[BaseException]:
+        return await asyncio.gather(*(attempt(d) for d in deployments))
+
+    for d, exc in zip(deployments, asyncio.run(main()), strict=True):
+        info = classify(exc)
+        assert info.retriable, (d.model, info)
+        if d.model.startswith("f-429"):
+            assert info.rate_limited
+            assert info.retry_after == 7.0, (d.model, info)
+        else:
+            assert not info.rate_limited
