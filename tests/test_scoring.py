@@ -490,7 +490,8 @@ def test_judge_unparseable_verdict_is_nan_with_reason_and_cost() -> None:
 
 def test_judge_call_failure_is_nan_not_an_exception() -> None:
     registry = judge_registry("litellm.InternalServerError")
-    result = asyncio.run(JudgeScorer(registry, "judge").ascore("Paris", item("Paris")))
+    judge = JudgeScorer(registry, "judge", num_retries=0)  # the Router would retry twice
+    result = asyncio.run(judge.ascore("Paris", item("Paris")))
     assert math.isnan(result.value)
     assert result.reason.startswith("judge 'judge' failed: InternalServerError")
     assert result.cost_usd == 0.0

@@ -176,7 +176,8 @@ class JudgeScorer(Scorer):
                 self.model, self.messages(output, item), **self.completion_kwargs
             )
         except Exception as exc:  # a judge failure must not stop the benchmark
-            return Score(NAN, reason=f"judge {self.model!r} failed: {type(exc).__name__}: {exc}")
+            why = _clip(f"{type(exc).__name__}: {exc}", 200)
+            return Score(NAN, reason=f"judge {self.model!r} failed: {why}")
         cost = _response_cost(response, self.registry, self.model)
         try:
             reply = response.choices[0].message.content or ""
