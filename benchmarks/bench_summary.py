@@ -105,6 +105,8 @@ def main() -> None:
             size = path.stat().st_size / 1e6
         print(f"jsonl {size:.0f} MB: write {t1 - t0:.2f} s, read_json {t2 - t1:.2f} s")
 
+    print(f"peak RSS before summarising: {peak_rss_mb():.0f} MB")
+
     timings = []
     for _ in range(3):
         t0 = time.perf_counter()
@@ -125,7 +127,7 @@ def main() -> None:
     t0 = time.perf_counter()
     text = format_summary(table)
     print(f"format_summary: {time.perf_counter() - t0:.4f} s")
-    print(f"peak RSS {peak_rss_mb():.0f} MB")
+    print(f"peak RSS after summarising: {peak_rss_mb():.0f} MB")
     print()
     print(text)
     print()

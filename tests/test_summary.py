@@ -360,6 +360,8 @@ def test_paired_by_model_and_the_errors_of_bad_names() -> None:
         paired_comparison(df, "fast", "fast")
     with pytest.raises(ModelbenchError, match="unknown metric 'latncy'"):
         paired_comparison(df, "fast", "smart", "latncy")
+    with pytest.raises(ModelbenchError, match="did you mean 'model'"):
+        paired_comparison(df, "fast", "smart", column="modl")
 
 
 def test_paired_with_too_few_pairs_has_no_interval() -> None:

@@ -399,16 +399,21 @@ def paired_comparison(
             f"unknown metric {metric!r}{did_you_mean(metric, choices)}; "
             f"use score, latency, ttft, tpot, cost or a numeric column"
         )
+    if "prompt_id" not in df.columns:
+        raise ModelbenchError("paired_comparison needs a prompt_id column to pair rows")
+    if column is not None and column not in df.columns:
+        raise ModelbenchError(
+            f"no column {column!r} in the results{did_you_mean(column, df.columns)}"
+        )
     where = column or _side_column(df, a, b)
 
-    df = dedupe(df)
+    # Filtering on a key column first keeps the same last row per key, and is cheaper.
+    df = dedupe(df[df[where].isin([a, b])] if where in KEY else df)
     keep = _ok(df)
     if value_col in _TIMING_OR_COST:
         keep &= ~_cached(df)
     sides = df[where].where(keep)
     values = _numeric(df, value_col)
-    if "prompt_id" not in df.columns:
-        raise ModelbenchError("paired_comparison needs a prompt_id column to pair rows")
     frame = pd.DataFrame({"side": sides, "prompt_id": df["prompt_id"], "value": values}).dropna()
     pairs = (
         frame[frame["side"].isin([a, b])]
@@ -446,13 +451,13 @@ def paired_comparison(
 
 
 def _side_column(df: pd.DataFrame, a: str, b: str) -> str:
+    for column in ("backend", "model"):
+        if column in df.columns and df[column].eq(a).any() and df[column].eq(b).any():
+            return column
     known: list[str] = []
     for column in ("backend", "model"):
         if column in df.columns:
-            values = set(df[column].dropna().astype(str).unique())
-            if a in values and b in values:
-                return column
-            known += sorted(values)
+            known += sorted(set(df[column].dropna().astype(str).unique()))
     bad = a if a not in known else b
     raise ModelbenchError(
         f"{bad!r} is not a backend or model in these results{did_you_mean(bad, known)}; "
