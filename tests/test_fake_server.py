@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +30,7 @@ from modelbench.servers.fake import (
 pytest_plugins = ["modelbench.testing"]
 
 T = TypeVar("T")
-Run = Callable[[Awaitable[T]], T]
+Run = Callable[[Coroutine[Any, Any, T]], T]
 FakeProviderFactory = Callable[..., FakeProvider]  # modelbench.testing.FakeProviderFactory
 ROOT = Path(__file__).resolve().parents[1]
 FAULT_PROFILE: dict[str, Any] = {
@@ -57,10 +57,9 @@ def litellm() -> Any:
 @pytest.fixture(scope="module")
 def run(litellm: Any) -> Iterator[Run[Any]]:
     """One event loop for the module: litellm caches its HTTP clients per loop."""
-    loop = asyncio.new_event_loop()
-    yield loop.run_until_complete
-    loop.run_until_complete(litellm.close_litellm_async_clients())
-    loop.close()
+    with asyncio.Runner() as runner:  # closing cancels litellm's background logging task
+        yield runner.run
+        runner.run(litellm.close_litellm_async_clients())
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +132,7 @@ def test_429_retry_after_reaches_the_client(
 def test_reset_is_a_tcp_reset(faults: FakeProvider) -> None:
     body = json.dumps({"model": "f-reset", "messages": USER}).encode()
     head = f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
-    with socket.create_connection(("127.0.0.1", int(faults.url.rsplit(":", 1)[1])), 5) as sock:
+    with socket.create_connection(("127.0.0.1", faults.port), 5) as sock:
         sock.sendall(head.encode() + b"Content-Type: application/json\r\n\r\n" + body)
         with pytest.raises(ConnectionResetError):
             sock.recv(1024)
@@ -284,7 +283,7 @@ def test_models_endpoint_and_default_profile(fake_provider: FakeProvider) -> Non
 def test_accuracy_from_a_dataset(
     litellm: Any, run: Run[Any], fake_provider_factory: FakeProviderFactory, tmp_path: Path
 ) -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"id": f"r{i}", "prompt": f"What is {i} + 1?", "expected": str(i + 1)} for i in range(30)
     ]
     rows.append({"id": "m", "messages": [{"role": "user", "content": "Capital of Peru?"}],
@@ -370,9 +369,10 @@ def test_taken_port_is_a_clear_error() -> None:
 
 def test_stops_its_process_even_on_error() -> None:
     provider = FakeProvider({"models": {"m": {}}})
+    pid = -1
     with pytest.raises(RuntimeError), provider:
-        pid = provider.pid
-        assert pid is not None
+        pid = provider.pid or -1
+        assert pid > 0
         raise RuntimeError("boom")
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)

@@ -90,7 +90,7 @@ class FakeProvider:
     ) -> None:
         self.profile: Profile = load_profile(profile)
         self.seed = seed
-        self.port = port
+        self._requested_port = port
         self.startup_timeout_s = startup_timeout_s
         self._api_base: str | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -113,6 +113,11 @@ class FakeProvider:
         return self.api_base.removesuffix("/v1")
 
     @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
@@ -127,7 +132,7 @@ class FakeProvider:
                 fh.write(self.profile.model_dump_json())
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _stop)
         cmd = [sys.executable, "-m", "modelbench.servers.fake", "--seed", str(self.seed)]
-        cmd += ["--port", str(self.port or 0), "--parent-pid", str(os.getpid())]
+        cmd += ["--port", str(self._requested_port or 0), "--parent-pid", str(os.getpid())]
         if profile_file:
             cmd += ["--profile", profile_file]
         process = subprocess.Popen(
