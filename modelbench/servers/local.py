@@ -23,17 +23,23 @@ few-shot prompt and ``stop=["\\n"]``::
 
 * ``model="openai/gemma3-270m"`` gives the same request: ``text_completion`` rewrites
   ``openai/<name>`` to ``text-completion-openai/<name>`` for names litellm does not know as
-  chat models. Prefer the explicit prefix; ``litellm.completion``/``acompletion`` and the
-  Router route ``text-completion-openai/...`` to ``/v1/completions`` too (messages are
-  joined into the prompt), while ``openai/...`` goes to the chat endpoint.
+  chat models. Prefer the explicit prefix: with it ``litellm.completion``/``acompletion``
+  (and a Router deployment) also go to ``/v1/completions``, the one user message becoming
+  the prompt. Several messages become a *batch* of prompts, which this server refuses
+  (HTTP 500): join them into one prompt first (``DatasetItem.as_prompt``).
+  ``Router.atext_completion``, ``Router.completion`` and ``Router.acompletion`` work; the
+  sync ``Router.text_completion`` of litellm 1.108 does not (it sends the group name as
+  the model: "LLM Provider NOT provided").
 * ``api_key`` must be a non-empty string (the OpenAI client refuses none); the server
   checks nothing. The model name after the prefix is not checked either: the server
   answers any name with its one model.
-* Streaming: ``stream=True, stream_options={"include_usage": True}`` yields text chunks
-  (about one token each). The server does not send usage when streaming, so litellm
-  *computes* it at the end: the last chunk's ``usage`` has ``prompt_tokens`` and
-  ``completion_tokens`` counted with litellm's default tokenizer, not Gemma's (close, not
-  exact). Non-streaming calls report the server's exact counts.
+* Streaming: ``stream=True, stream_options={"include_usage": True}`` yields one chunk per
+  token (``chunk.choices[0].text``), a finishing chunk, then one with empty ``choices``
+  whose ``usage`` is set. The server sends no usage when streaming, so litellm *computes*
+  it with its default tokenizer, not Gemma's, and counts the prompt as a chat message: for
+  "Once upon a time" it says 11 prompt tokens where the server counts 5 (31 vs 27 for a
+  few-shot prompt); completion tokens come out close (126 vs 128; 1 vs 2 when the answer
+  ends at a stop). Non-streaming calls carry the server's exact counts.
 * Chat: ``litellm.completion(model="openai/gemma3-270m", messages=...)`` reaches
   ``/v1/chat/completions``; the server formats the messages with the Gemma chat template
   (``chat_format="gemma"``). A base model answers badly there (it tends to repeat the
@@ -43,9 +49,9 @@ few-shot prompt and ``stop=["\\n"]``::
   request arrives).
 
 CPUs that advertise Intel AMX: llama.cpp's AMX kernels crash (SIGSEGV in ``ldtilecfg``)
-in VMs that do not give the process AMX tile state, as in our Firecracker CI. On such CPUs
-the server runs with llama.cpp's extra buffer types off (plain CPU kernels); set
-``MODELBENCH_LOCAL_EXTRA_BUFTS=1`` to use them anyway.
+in VMs that advertise AMX without giving processes its tile state (seen on Firecracker).
+On such CPUs the server runs with llama.cpp's extra buffer types off (plain CPU kernels);
+set ``MODELBENCH_LOCAL_EXTRA_BUFTS=1`` to use them anyway.
 """
 
 from __future__ import annotations
