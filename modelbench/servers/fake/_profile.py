@@ -258,7 +258,8 @@ def load_profile(source: Profile | Mapping[str, Any] | str | Path | None) -> Pro
             ConfigError(_describe(err), file=file, line=_line_of(node, err["loc"]))
             for err in exc.errors()
         ]
-        raise ConfigError(str(problems[0]), file=None, problems=problems) from None
+        first = problems[0]
+        raise ConfigError(first.message, file=file, line=first.line, problems=problems) from None
     if isinstance(profile.dataset, str):
         dataset = Path(profile.dataset)
         if not dataset.is_absolute():
