@@ -212,9 +212,12 @@ def test_ensure_local_server_uses_the_env_server(monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.mark.slow
-def test_ensure_local_server_starts_once_and_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ensure_local_server_starts_once_and_stops(
+    monkeypatch: pytest.MonkeyPatch, model_path: Path
+) -> None:
     monkeypatch.delenv(API_BASE_ENV, raising=False)
-    monkeypatch.setenv("HOME", str(Path.home()))
+    # The temp HOME has no assembled copy; reuse the module's instead of copying 250 MB.
+    monkeypatch.setattr(local, "local_model_path", lambda: model_path)
     try:
         api_base = ensure_local_server()
         assert ensure_local_server() == api_base
