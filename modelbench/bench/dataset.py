@@ -133,7 +133,7 @@ def _read_jsonl(path: Path) -> list[tuple[int | None, DatasetItem]]:
                 if not text.strip():
                     continue
                 try:
-                    data = json.loads(text)
+                    data = json.loads(text.rstrip("\r\n"))
                 except json.JSONDecodeError as exc:
                     raise DatasetError(
                         f"not valid JSON ({exc.msg} at column {exc.colno})", file=file, line=number

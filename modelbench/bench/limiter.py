@@ -52,7 +52,7 @@ class Gate:
         except asyncio.CancelledError:
             if future.done() and not future.cancelled():
                 self.release()  # granted and cancelled at once: hand the slot on
-            else:
+            elif future in self._waiters:
                 self._waiters.remove(future)
             raise
 

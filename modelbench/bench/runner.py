@@ -157,6 +157,8 @@ class Benchmark:
     def todo_keys(self) -> list[Key]:
         """The keys this run will call, after ``resume`` / ``retry_errors`` against ``out``."""
         planned = self.planned_keys()
+        self.stats.planned = len(planned)
+        self.stats.skipped = 0
         if self.out is None or not self.out.exists() or not (self.resume or self.retry_errors):
             return planned
         previous = read_results(self.out)
@@ -168,7 +170,9 @@ class Benchmark:
             keep |= {k for k in planned if k not in done}
         if self.retry_errors:
             keep |= {k for k in planned if k in failed}
-        return [k for k in planned if k in keep]
+        todo = [k for k in planned if k in keep]
+        self.stats.skipped = len(planned) - len(todo)
+        return todo
 
     def run(self) -> pd.DataFrame:
         """Run to the end and return the results (the whole ``out`` file when given)."""
@@ -176,9 +180,8 @@ class Benchmark:
 
     async def arun(self) -> pd.DataFrame:
         """``run()`` for async code."""
+        self.stats = RunStats()  # per run: a Benchmark can be run again
         keys = self.todo_keys()
-        self.stats.planned = len(self.planned_keys())
-        self.stats.skipped = self.stats.planned - len(keys)
         jobs = self._jobs(keys)
         writer = ResultsWriter(self.out) if self.out is not None else None
         if writer is not None and writer.torn_line is not None:

@@ -80,22 +80,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         run_id=run_id,
     )
     todo = len(bench.todo_keys())
-    stats = bench.stats
-    if stats.torn_line is not None:
-        print(_torn_note(out, stats.torn_line), file=sys.stderr)
-    if stats.skipped:
-        print(f"{stats.skipped} of {stats.planned} rows already in {out}; running {todo}")
+    if bench.stats.torn_line is not None:
+        print(_torn_note(out, bench.stats.torn_line), file=sys.stderr)
+    if bench.stats.skipped:
+        print(
+            f"{bench.stats.skipped} of {bench.stats.planned} rows already in {out}; running {todo}"
+        )
     started = time.perf_counter()
     try:
         df = bench.run()
     except KeyboardInterrupt:
         print(
-            f"\ninterrupted: {stats.rows} rows of this run are in {out}.\n"
+            f"\ninterrupted: {bench.stats.rows} rows of this run are in {out}.\n"
             f"to finish, run: {_resume_command(args, out)}",
             file=sys.stderr,
         )
         return 130
     elapsed = time.perf_counter() - started
+    stats = bench.stats
     print(format_summary(summarize(df)))
     print(
         f"\n{stats.rows} rows in {elapsed:.1f}s -> {out} ({stats.errors} errors, "
