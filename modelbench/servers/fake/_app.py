@@ -186,7 +186,7 @@ class _Answer:
             if not chat:
                 return {"index": 0, "text": text or "", "logprobs": None, "finish_reason": reason}
             delta: dict[str, Any] = {} if text is None else {"content": text}
-            if role:  # in the first content chunk: the first chunk carries text
+            if role:  # rides on the first token, so the first chunk a client sees has text
                 delta["role"] = "assistant"
             return {"index": 0, "delta": delta, "finish_reason": reason}
 
