@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from types import ModuleType
 
 # Without these, `import litellm` tries to download a price list and stalls offline.
 # litellm 1.108 honours only the first; newer releases honour both.
@@ -18,7 +19,7 @@ def prepare_litellm_env() -> None:
         os.environ.setdefault(key, value)
 
 
-def import_litellm():  # type: ignore[no-untyped-def]
+def import_litellm() -> ModuleType:
     """Import litellm late (it costs seconds) with the offline settings applied."""
     prepare_litellm_env()
     import litellm

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures `fake_provider` and `fake_provider_factory` (the fault-injecting fake provider).
+pytest_plugins = ["modelbench.testing"]
+
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 

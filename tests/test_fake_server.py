@@ -27,7 +27,6 @@ from modelbench.servers.fake import (
 )
 
 # Loaded by pytest, not imported here: an import first would stop pytest rewriting its asserts.
-pytest_plugins = ["modelbench.testing"]
 
 T = TypeVar("T")
 Run = Callable[[Coroutine[Any, Any, T]], T]
