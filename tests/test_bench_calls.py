@@ -199,3 +199,13 @@ def test_every_injected_fault_is_classified_retriable_with_retry_after(
             assert info.retry_after == 7.0, (d.model, info)
         else:
             assert not info.rate_limited
+
+
+def test_flat_map_price_matches_litellm(litellm: Any) -> None:
+    known = registry().deployments(["known"])[0]
+    result = CallResult("x", "", 1.0, 0.5, input_tokens=1234, output_tokens=567)
+    exact = sum(
+        litellm.cost_per_token(model=known.litellm_model, prompt_tokens=1234, completion_tokens=567)
+    )
+    assert call_cost(known, result) == pytest.approx(exact, rel=1e-12)
+    assert call_cost(known, result) == pytest.approx(exact, rel=1e-12)  # memoised path

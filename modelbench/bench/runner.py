@@ -243,8 +243,10 @@ class Benchmark:
                 info = target.setup_error or ErrorInfo("ModelbenchError", "no call", False)
                 await self._finish(job, self._error_row(job, info, attempts=0))
                 continue
-            key = cache_key(target.deployment, job.item, target.kwargs, job.repeat)
-            hit = self.cache.get(key) if self.cache is not None else None
+            key = hit = None
+            if self.cache is not None:
+                key = cache_key(target.deployment, job.item, target.kwargs, job.repeat)
+                hit = self.cache.get(key)
             if hit is not None:
                 await self._gate.acquire()
                 group.create_task(self._cached(job, hit))
@@ -274,7 +276,7 @@ class Benchmark:
         finally:
             self._gate.release()
 
-    async def _call(self, job: _Job, key: str, permit: Permit | None) -> None:
+    async def _call(self, job: _Job, key: str | None, permit: Permit | None) -> None:
         target = job.target
         assert target.kwargs is not None
         attempt = 0
@@ -299,7 +301,7 @@ class Benchmark:
                 permit = None
             if result is not None:
                 cost = call_cost(target.deployment, result)
-                if self.cache is not None:
+                if self.cache is not None and key is not None:
                     self.cache.put(key, _cache_value(result))
                 await self._finish(job, self._row(job, result, attempts=attempt, cost=cost))
                 return

@@ -67,10 +67,11 @@ _INTERNED: frozenset[str] = frozenset(("run_id", "category", "model", "backend",
 
 def row_to_json(row: ResultRow | Mapping[str, Any]) -> str:
     """One JSON line (without the newline); NaN becomes ``null`` so the line is strict JSON."""
-    data = row.to_dict() if isinstance(row, ResultRow) else dict(row)
-    for name, value in data.items():
-        if isinstance(value, float) and math.isnan(value):
-            data[name] = None
+    if isinstance(row, ResultRow):  # not asdict(): that deep-copies, 10x slower
+        items = [(name, getattr(row, name)) for name in COLUMNS]
+    else:
+        items = list(row.items())
+    data = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in items}
     return json.dumps(data, ensure_ascii=False, allow_nan=False)
 
 
