@@ -69,10 +69,10 @@ def test_reading_keeps_the_last_row_per_key_and_types(tmp_path: Path) -> None:
         out.write(row("2"))
         out.write(row("1", run_id="r2", attempts=2))
     df = read_results(path)
-    assert df["prompt_id"].tolist() == ["1", "2"]  # order of first appearance
-    assert df.loc[0, "run_id"] == "r2"
-    assert df.loc[0, "error_type"] == ""
-    assert df["attempts"].tolist() == [2, 1]
+    assert df["prompt_id"].tolist() == ["2", "1"]  # file order of each key's last row
+    assert df.loc[1, "run_id"] == "r2"
+    assert df.loc[1, "error_type"] == ""
+    assert df["attempts"].tolist() == [1, 2]
     assert list(df.columns) == list(COLUMNS)
     assert df["repeat"].dtype == "int64"
     assert df["cached"].dtype == bool

@@ -17,6 +17,7 @@ import asyncio
 import math
 import secrets
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +81,7 @@ class _Target:
     setup_error: ErrorInfo | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Job:
     item: DatasetItem
     target: _Target
@@ -181,8 +182,7 @@ class Benchmark:
     async def arun(self) -> pd.DataFrame:
         """``run()`` for async code."""
         self.stats = RunStats()  # per run: a Benchmark can be run again
-        keys = self.todo_keys()
-        jobs = self._jobs(keys)
+        jobs = self._jobs(self.todo_keys())
         writer = ResultsWriter(self.out) if self.out is not None else None
         if writer is not None and writer.torn_line is not None:
             self.stats.torn_line = writer.torn_line
@@ -193,9 +193,10 @@ class Benchmark:
 
         self._bar = tqdm(total=len(jobs), disable=not self.progress, unit="req", desc="modelbench")
         try:
-            by_target: dict[int, list[_Job]] = {}
+            by_target: dict[int, deque[_Job]] = {}
             for job in jobs:
-                by_target.setdefault(id(job.target), []).append(job)
+                by_target.setdefault(id(job.target), deque()).append(job)
+            del jobs
             try:
                 async with asyncio.TaskGroup() as group:
                     for target_jobs in by_target.values():
@@ -235,9 +236,10 @@ class Benchmark:
 
     # --- execution --------------------------------------------------------------------------
 
-    async def _dispatch(self, jobs: list[_Job], group: asyncio.TaskGroup) -> None:
+    async def _dispatch(self, jobs: deque[_Job], group: asyncio.TaskGroup) -> None:
         """Start one deployment's jobs as its limiter and the run's concurrency allow."""
-        for job in jobs:
+        while jobs:
+            job = jobs.popleft()
             target = job.target
             if target.setup_error is not None or target.kwargs is None:
                 info = target.setup_error or ErrorInfo("ModelbenchError", "no call", False)
