@@ -33,6 +33,7 @@ __all__ = [
     "request_kwargs",
     "retry_after",
     "stream_call",
+    "utc_now",
 ]
 
 # Status codes worth another attempt: timeouts, conflicts, rate limits and server faults.
@@ -123,7 +124,7 @@ async def stream_call(
     """One attempt, streamed; raises what litellm raises (or ``CallError``)."""
     litellm = _litellm()
     chat = deployment.mode != "completion"
-    started_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+    started_at = utc_now()
     sent = time.perf_counter()
     if chat:
         stream = await litellm.acompletion(messages=item.as_messages(), **kwargs)
@@ -154,6 +155,11 @@ async def stream_call(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
     )
+
+
+def utc_now() -> str:
+    """Wall-clock UTC in ISO 8601 with milliseconds: ``started_at`` of a row."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @functools.cache

@@ -34,6 +34,7 @@ from modelbench.bench.calls import (
     classify,
     request_kwargs,
     stream_call,
+    utc_now,
 )
 from modelbench.bench.dataset import load_dataset
 from modelbench.bench.limiter import BackendLimiter, Gate, Permit
@@ -288,6 +289,7 @@ class Benchmark:
                 permit = await self._slots(job)
             result: CallResult | None = None
             info: ErrorInfo | None = None
+            sent_at = utc_now()
             try:
                 result = await stream_call(target.deployment, job.item, target.kwargs)
             except Exception as exc:  # provider faults become retries or rows, never crashes
@@ -313,7 +315,8 @@ class Benchmark:
             if info.rate_limited:
                 self.stats.rate_limited += 1
             if not info.retriable or attempt >= self.retry.max_attempts:
-                await self._finish(job, self._error_row(job, info, attempts=attempt))
+                row = self._error_row(job, info, attempts=attempt, started_at=sent_at)
+                await self._finish(job, row)
                 return
             self.stats.retries += 1
             await asyncio.sleep(self.retry.delay(attempt, info.retry_after))
@@ -348,9 +351,9 @@ class Benchmark:
             cached=cached,
         )
 
-    def _error_row(self, job: _Job, info: ErrorInfo, *, attempts: int) -> ResultRow:
-        from datetime import UTC, datetime
-
+    def _error_row(
+        self, job: _Job, info: ErrorInfo, *, attempts: int, started_at: str | None = None
+    ) -> ResultRow:
         d = job.target.deployment
         return ResultRow(
             run_id=self.run_id,
@@ -359,7 +362,7 @@ class Benchmark:
             model=d.model,
             backend=d.name,
             repeat=job.repeat,
-            started_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            started_at=started_at or utc_now(),
             error_type=info.type,
             error=info.message,
             attempts=attempts,
