@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from modelbench._env import import_litellm
 from modelbench.bench import Benchmark, DatasetItem
-from modelbench.bench import runner as runner_module
+from modelbench.bench import _engine as engine_module
 from modelbench.bench.calls import CallResult
 from modelbench.registry import Registry
 from modelbench.servers.fake import FakeProvider
@@ -95,12 +95,12 @@ def main() -> None:
         bare_s = asyncio.run(bare(litellm, fake.api_base, n, c))
         mb_s, df = bench(fake.api_base, n, c, Path(tmp) / "a.jsonl", "mb")
         assert len(df) == n and (df["error_type"] == "").all()
-        real = runner_module.stream_call
-        runner_module.stream_call = _sleep_call  # type: ignore[assignment]
+        real = engine_module.stream_call
+        engine_module.stream_call = _sleep_call  # type: ignore[assignment]
         try:
             engine_s, _ = bench(fake.api_base, n, c, Path(tmp) / "b.jsonl", "engine")
         finally:
-            runner_module.stream_call = real
+            engine_module.stream_call = real
         lateness = fake.stats()
     print(f"{n} requests, {LATENCY * 1000:.0f} ms each at the fake, concurrency {c}")
     print(f"  ideal wall time           : {ideal:6.2f} s")

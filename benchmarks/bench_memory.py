@@ -27,7 +27,7 @@ import psutil
 
 from modelbench._env import import_litellm
 from modelbench.bench import Benchmark, DatasetItem, read_results
-from modelbench.bench import runner as runner_module
+from modelbench.bench import _engine as engine_module
 from modelbench.bench.calls import CallResult
 from modelbench.bench.summary import format_summary, summarize
 from modelbench.registry import Registry
@@ -73,7 +73,7 @@ def main() -> None:
         {"id": f"q{i}", "prompt": f"Question {i}: what is {i} squared?", "expected": str(i * i)}
         for i in range(prompts)
     ]
-    runner_module.stream_call = stub  # type: ignore[assignment]
+    engine_module.stream_call = stub  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "big.jsonl"
         start = time.perf_counter()

@@ -74,7 +74,7 @@ def modelbench(n: int, directory: Path, block: int) -> float:
 
 def engine_only(n: int, directory: Path) -> float:
     """Seconds per row of Benchmark itself: the call replaced by a stub that returns at once."""
-    from modelbench.bench import runner
+    from modelbench.bench import _engine as runner
     from modelbench.bench.calls import CallResult
 
     async def stub(deployment: object, item: object, kwargs: object) -> CallResult:

@@ -20,7 +20,7 @@ from modelbench.bench import (
     ResponseCache,
     RetryPolicy,
 )
-from modelbench.bench import runner as runner_module
+from modelbench.bench import _engine as engine_module
 from modelbench.bench.calls import CallResult
 from modelbench.registry import Registry
 from modelbench.servers.fake import FakeProvider, prompt_hash
@@ -288,7 +288,7 @@ def test_concurrency_and_max_parallel_are_respected(monkeypatch: pytest.MonkeyPa
         }
     )
     tracker = Tracker()
-    monkeypatch.setattr(runner_module, "stream_call", tracker)
+    monkeypatch.setattr(engine_module, "stream_call", tracker)
     df = Benchmark(reg, rows(40), repeats=1, concurrency=6, progress=False).run()
     assert len(df) == 80
     assert tracker.peak["narrow/m1"] == 2
@@ -304,7 +304,7 @@ def test_cancelling_a_run_keeps_finished_rows(
             await asyncio.sleep(30)
         return CallResult("out", "t", 0.001, 0.001, 3.0, 2.0)
 
-    monkeypatch.setattr(runner_module, "stream_call", slow_after_five)
+    monkeypatch.setattr(engine_module, "stream_call", slow_after_five)
     out = tmp_path / "r.jsonl"
     bench = Benchmark(MOCK, rows(20), models=["fast"], repeats=1, out=out, progress=False)
 

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from modelbench.bench.calls import CallResult
 from modelbench.bench.record import DatasetItem
 from modelbench.registry import Deployment
 
-__all__ = ["CACHE_DIR_ENV", "ResponseCache", "cache_key", "default_cache_dir"]
+__all__ = ["CACHE_DIR_ENV", "ResponseCache", "cache_key", "default_cache_dir", "open_cache"]
 
 CACHE_DIR_ENV = "MODELBENCH_CACHE_DIR"
 
@@ -110,6 +112,38 @@ class ResponseCache:
             "INSERT OR REPLACE INTO responses (key, value) VALUES (?, ?)", (key, text)
         )
 
+    def get_result(self, key: str) -> CallResult | None:
+        """A cached answer as the call first returned it (timings included), or None."""
+        hit = self.get(key)
+        if hit is None:
+            return None
+
+        def number(name: str) -> float:
+            value = hit.get(name)
+            return float(value) if isinstance(value, int | float) else math.nan
+
+        return CallResult(
+            output=str(hit.get("output", "")),
+            started_at=str(hit.get("started_at", "")),
+            latency_s=number("latency_s"),
+            ttft_s=number("ttft_s"),
+            input_tokens=number("input_tokens"),
+            output_tokens=number("output_tokens"),
+        )
+
+    def put_result(self, key: str, result: CallResult) -> None:
+        self.put(
+            key,
+            {
+                "output": result.output,
+                "started_at": result.started_at,
+                "latency_s": result.latency_s,
+                "ttft_s": result.ttft_s,
+                "input_tokens": result.input_tokens,
+                "output_tokens": result.output_tokens,
+            },
+        )
+
     def __len__(self) -> int:
         return int(self._conn().execute("SELECT COUNT(*) FROM responses").fetchone()[0])
 
@@ -123,3 +157,12 @@ class ResponseCache:
 
     def __repr__(self) -> str:
         return f"ResponseCache({str(self.path)!r})"
+
+
+def open_cache(spec: bool | str | Path | ResponseCache | None) -> ResponseCache | None:
+    """``Benchmark(cache=...)``: off (None/False), the default dir (True), a dir, or a cache."""
+    if spec is None or spec is False:
+        return None
+    if isinstance(spec, ResponseCache):
+        return spec
+    return ResponseCache(None if spec is True else spec)

@@ -1,0 +1,256 @@
+"""One run's execution: dispatch jobs under the limits, call, retry, score, write rows.
+
+``Benchmark`` decides *what* to run (keys after resume/retry-errors); ``Execution`` runs them:
+one dispatcher per deployment starts a task per job once the backend's limiter and the run's
+concurrency gate let it, and each task retries its own faults with back-off, outside the
+timed call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import deque
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from modelbench.bench._rows import error_row, success_row
+from modelbench.bench.cache import ResponseCache, cache_key
+from modelbench.bench.calls import (
+    CallResult,
+    ErrorInfo,
+    RetryPolicy,
+    call_cost,
+    classify,
+    stream_call,
+    utc_now,
+)
+from modelbench.bench.limiter import BackendLimiter, Gate, Permit
+from modelbench.bench.record import DatasetItem, ResultRow
+from modelbench.bench.store import ResultsWriter
+
+if TYPE_CHECKING:
+    from modelbench.bench.scoring import Scorer
+    from modelbench.registry import Deployment
+
+__all__ = ["Execution", "Job", "RunStats", "Target"]
+
+
+@dataclass
+class RunStats:
+    """What a run did: planned and skipped keys, rows, retries, errors and cache hits."""
+
+    planned: int = 0
+    skipped: int = 0
+    rows: int = 0
+    errors: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    cache_hits: int = 0
+    torn_line: int | None = None
+    error_types: dict[str, int] = field(default_factory=dict)
+    """Rows by error type (each a key that failed for good)."""
+    attempt_errors: dict[str, int] = field(default_factory=dict)
+    """Failed attempts by exception type, retried or not."""
+
+
+@dataclass
+class Target:
+    """A deployment with its limiter and call arguments (or why it cannot be called)."""
+
+    deployment: Deployment
+    limiter: BackendLimiter
+    kwargs: dict[str, Any] | None
+    setup_error: ErrorInfo | None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One key to run: (item, deployment, repeat)."""
+
+    item: DatasetItem
+    target: Target
+    repeat: int
+
+
+class Execution:
+    """The state of one run: the gate, the writer (or collected rows), stats, progress."""
+
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        scorer: Scorer | None,
+        cache: ResponseCache | None,
+        retry: RetryPolicy,
+        concurrency: int,
+        writer: ResultsWriter | None,
+        stats: RunStats,
+        progress: bool,
+    ) -> None:
+        self.run_id = run_id
+        self.scorer = scorer
+        self.cache = cache
+        self.retry = retry
+        self.stats = stats
+        self.rows: list[ResultRow] = []
+        self._writer = writer
+        self._gate = Gate(concurrency)
+        self._progress = progress
+
+    async def run(self, jobs: list[Job]) -> None:
+        """Every job to a row; returns when all are written (or raises the first bug)."""
+        from tqdm.auto import tqdm
+
+        by_target: dict[int, deque[Job]] = {}
+        for job in jobs:
+            by_target.setdefault(id(job.target), deque()).append(job)
+        self._bar = tqdm(total=len(jobs), disable=not self._progress, unit="req", desc="modelbench")
+        del jobs
+        try:
+            async with asyncio.TaskGroup() as group:
+                for target_jobs in by_target.values():
+                    group.create_task(self._dispatch(target_jobs, group))
+        except BaseExceptionGroup as group_error:  # one failure (disk full...): raise it
+            raise group_error.exceptions[0] from None
+        finally:
+            self._bar.close()
+
+    # --- execution --------------------------------------------------------------------------
+
+    async def _dispatch(self, jobs: deque[Job], group: asyncio.TaskGroup) -> None:
+        """Start one deployment's jobs as its limiter and the run's concurrency allow."""
+        while jobs:
+            job = jobs.popleft()
+            target = job.target
+            if target.setup_error is not None or target.kwargs is None:
+                info = target.setup_error or ErrorInfo("ModelbenchError", "no call", False)
+                await self._finish(job, self._error(job, info, attempts=0))
+                continue
+            key = hit = None
+            if self.cache is not None:
+                key = cache_key(target.deployment, job.item, target.kwargs, job.repeat)
+                hit = self.cache.get_result(key)
+            if hit is not None:
+                await self._gate.acquire()
+                group.create_task(self._cached(job, hit))
+            else:
+                group.create_task(self._call(job, key, await self._slots(job)))
+
+    async def _slots(self, job: Job) -> Permit:
+        """A place in the backend's window (and rpm/tpm), then one of the run's slots.
+
+        The backend comes first, so a throttled backend queues without holding run slots
+        that other backends could use.
+        """
+        limiter = job.target.limiter
+        permit = await limiter.acquire(self._token_estimate(job))
+        try:
+            await self._gate.acquire()
+        except BaseException:
+            limiter.release(permit, ok=False)
+            raise
+        return permit
+
+    async def _cached(self, job: Job, hit: CallResult) -> None:
+        try:
+            self.stats.cache_hits += 1
+            d = job.target.deployment
+            row = success_row(
+                self.run_id, job.item, d, job.repeat, hit, attempts=0, cost=0.0, cached=True
+            )
+            await self._finish(job, row)
+        finally:
+            self._gate.release()
+
+    def _error(
+        self, job: Job, info: ErrorInfo, *, attempts: int, started_at: str | None = None
+    ) -> ResultRow:
+        d = job.target.deployment
+        return error_row(
+            self.run_id, job.item, d, job.repeat, info, attempts=attempts, started_at=started_at
+        )
+
+    async def _call(self, job: Job, key: str | None, permit: Permit | None) -> None:
+        target = job.target
+        assert target.kwargs is not None
+        attempt = 0
+        while True:
+            attempt += 1
+            if permit is None:  # a retry queues again for its slots
+                permit = await self._slots(job)
+            result: CallResult | None = None
+            info: ErrorInfo | None = None
+            sent_at = utc_now()
+            try:
+                result = await stream_call(target.deployment, job.item, target.kwargs)
+            except Exception as exc:  # provider faults become retries or rows, never crashes
+                info = classify(exc)
+            finally:
+                self._gate.release()
+                target.limiter.release(
+                    permit,
+                    ok=result is not None,
+                    rate_limited=info is not None and info.rate_limited,
+                    tokens=_total_tokens(result),
+                )
+                permit = None
+            if result is not None:
+                cost = call_cost(target.deployment, result)
+                if self.cache is not None and key is not None:
+                    self.cache.put_result(key, result)
+                row = success_row(
+                    self.run_id,
+                    job.item,
+                    target.deployment,
+                    job.repeat,
+                    result,
+                    attempts=attempt,
+                    cost=cost,
+                )
+                await self._finish(job, row)
+                return
+            assert info is not None
+            errors = self.stats.attempt_errors
+            errors[info.type] = errors.get(info.type, 0) + 1
+            if info.rate_limited:
+                self.stats.rate_limited += 1
+            if not info.retriable or attempt >= self.retry.max_attempts:
+                row = self._error(job, info, attempts=attempt, started_at=sent_at)
+                await self._finish(job, row)
+                return
+            self.stats.retries += 1
+            await asyncio.sleep(self.retry.delay(attempt, info.retry_after))
+
+    def _token_estimate(self, job: Job) -> float:
+        if job.target.limiter.tpm is None:
+            return 0.0
+        kwargs = job.target.kwargs or {}
+        text = job.item.as_prompt() if job.item.prompt is not None else str(job.item.messages)
+        return len(text) / 4 + float(kwargs.get("max_tokens") or 256)
+
+    async def _finish(self, job: Job, row: ResultRow) -> None:
+        """Score a successful row, append it to the file, count it."""
+        if row.ok and self.scorer is not None:
+            try:
+                verdict = await self.scorer.ascore(row.output, job.item)
+                row = replace(row, score=float(verdict.value), score_cost_usd=verdict.cost_usd)
+            except Exception:  # scorers report bad data as NaN; a bug in one must not stop us
+                row = replace(row, score=math.nan)
+        if self._writer is not None:
+            self._writer.write(row)
+        else:
+            self.rows.append(row)
+        self.stats.rows += 1
+        if not row.ok:
+            self.stats.errors += 1
+            types = self.stats.error_types
+            types[row.error_type] = types.get(row.error_type, 0) + 1
+        self._bar.update(1)
+
+
+def _total_tokens(result: CallResult | None) -> float | None:
+    if result is None:
+        return None
+    total = result.input_tokens + result.output_tokens
+    return None if math.isnan(total) else total
