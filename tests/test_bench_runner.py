@@ -344,3 +344,39 @@ def test_nan_scores_for_failed_rows() -> None:
     ).run()
     assert df["score"].tolist() == [0.0]
     assert not math.isnan(df["score_cost_usd"][0])
+
+
+def test_run_sync_in_a_loop_raises_errors_and_cancels_on_ctrl_c() -> None:
+    import _thread
+    import threading
+
+    from modelbench.bench._sync import run_sync
+
+    async def boom() -> None:
+        raise ValueError("inside")
+
+    cancelled = threading.Event()
+
+    async def forever() -> None:
+        try:
+            await asyncio.sleep(60)
+        finally:
+            cancelled.set()
+
+    async def cell() -> None:
+        with pytest.raises(ValueError, match="inside"):
+            run_sync(boom)
+        # the user presses Ctrl-C (interrupts the kernel) while a run is going
+        timer = threading.Timer(0.2, _thread.interrupt_main)
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            run_sync(forever)
+        timer.join()
+
+    # like ipykernel: a loop run without asyncio.run, so SIGINT raises KeyboardInterrupt
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(cell())
+    finally:
+        loop.close()
+    assert cancelled.is_set()  # the run was cancelled cleanly, not left behind
