@@ -355,19 +355,24 @@ def test_run_sync_in_a_loop_raises_errors_and_cancels_on_ctrl_c() -> None:
     async def boom() -> None:
         raise ValueError("inside")
 
-    cancelled = threading.Event()
+    running, cancelled = threading.Event(), threading.Event()
 
     async def forever() -> None:
+        running.set()
         try:
             await asyncio.sleep(60)
         finally:
             cancelled.set()
 
+    def press_ctrl_c() -> None:
+        running.wait(30)
+        _thread.interrupt_main()
+
     async def cell() -> None:
         with pytest.raises(ValueError, match="inside"):
             run_sync(boom)
         # the user presses Ctrl-C (interrupts the kernel) while a run is going
-        timer = threading.Timer(0.2, _thread.interrupt_main)
+        timer = threading.Thread(target=press_ctrl_c)
         timer.start()
         with pytest.raises(KeyboardInterrupt):
             run_sync(forever)

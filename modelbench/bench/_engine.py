@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from modelbench.bench.calls import (
     classify,
     stream_call,
     utc_now,
+    warm_up,
 )
 from modelbench.bench.limiter import BackendLimiter, Gate, Permit
 from modelbench.bench.record import DatasetItem, ResultRow
@@ -52,6 +54,8 @@ class RunStats:
     """Rows by error type (each a key that failed for good)."""
     attempt_errors: dict[str, int] = field(default_factory=dict)
     """Failed attempts by exception type, retried or not."""
+    loop_lag_p90_ms: float = 0.0
+    """How late the event loop ran (p90): timings may include up to this much client wait."""
 
 
 @dataclass
@@ -107,6 +111,14 @@ class Execution:
             by_target.setdefault(id(job.target), deque()).append(job)
         self._bar = tqdm(total=len(jobs), disable=not self._progress, unit="req", desc="modelbench")
         del jobs
+        warmed: set[tuple[str, str]] = set()
+        for queue in by_target.values():
+            target = queue[0].target
+            route = (target.deployment.mode, str((target.kwargs or {}).get("model")))
+            if target.kwargs is not None and route not in warmed:
+                warmed.add(route)
+                await warm_up(target.deployment, target.kwargs)
+        lag = asyncio.create_task(self._watch_loop_lag())
         try:
             async with asyncio.TaskGroup() as group:
                 for target_jobs in by_target.values():
@@ -114,7 +126,25 @@ class Execution:
         except BaseExceptionGroup as group_error:  # one failure (disk full...): raise it
             raise group_error.exceptions[0] from None
         finally:
+            lag.cancel()
             self._bar.close()
+
+    async def _watch_loop_lag(self, every: float = 0.05) -> None:
+        """How late the event loop wakes up: a busy loop delays every timestamp we take.
+
+        When the client's CPU is the bottleneck, chunks wait for the loop before they are
+        timed; ``RunStats.loop_lag_p90_ms`` says how much, so a report can warn about it.
+        """
+        samples: list[float] = []
+        try:
+            while True:
+                start = time.perf_counter()
+                await asyncio.sleep(every)
+                samples.append(max(0.0, time.perf_counter() - start - every))
+        finally:
+            if samples:
+                samples.sort()
+                self.stats.loop_lag_p90_ms = samples[int(0.9 * (len(samples) - 1))] * 1000
 
     # --- execution --------------------------------------------------------------------------
 

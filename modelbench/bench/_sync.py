@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -25,7 +26,7 @@ def run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return asyncio.run(make())
 
     box: dict[str, Any] = {}
-    started = threading.Event()
+    started, done = threading.Event(), threading.Event()
 
     def target() -> None:
         loop = asyncio.new_event_loop()
@@ -42,18 +43,24 @@ def run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
                 loop.run_until_complete(loop.shutdown_asyncgens())
             finally:
                 loop.close()
+                done.set()
 
+    # Wait on an Event, not Thread.join: a KeyboardInterrupt inside join() makes CPython 3.11
+    # mark a live thread as stopped (bpo-45274), and a later join() would not wait for it.
     thread = threading.Thread(target=target, name="modelbench-run", daemon=True)
-    thread.start()
     try:
-        while thread.is_alive():
-            thread.join(0.1)
+        thread.start()  # inside the try: Ctrl-C right after the start must cancel it too
+        while not done.wait(0.1):
+            pass
     except KeyboardInterrupt:
+        if thread.ident is None:  # interrupted before the thread started: nothing runs
+            raise
         started.wait()
         task, loop = box.get("task"), box.get("loop")
-        if task is not None and loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(task.cancel)
-        thread.join()
+        if task is not None and loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: it is over
+                loop.call_soon_threadsafe(task.cancel)
+        done.wait()
         raise
     if "error" in box:
         error: BaseException = box["error"]

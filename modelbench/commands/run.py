@@ -11,6 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+LAG_WARNING_MS = 10.0
+"""Event-loop lag (p90) above which ``run`` warns that timings include client waiting."""
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
@@ -103,6 +106,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"\n{stats.rows} rows in {elapsed:.1f}s -> {out} ({stats.errors} errors, "
         f"{stats.retries} retries, {stats.cache_hits} cached; run {run_id})"
     )
+    if stats.loop_lag_p90_ms > LAG_WARNING_MS:
+        print(
+            f"note: this process was CPU-bound (event loop late by {stats.loop_lag_p90_ms:.0f} ms "
+            "at p90), so timings include time waiting for it; use a lower --concurrency "
+            "when latency figures matter"
+        )
     if stats.error_types:
         kinds = ", ".join(f"{k} x{v}" for k, v in sorted(stats.error_types.items()))
         print(f"errors: {kinds}; rerun them with: {_resume_command(args, out, retry=True)}")
