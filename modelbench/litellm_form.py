@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from modelbench._errors import ConfigError
 from modelbench.config.env import EnvValue
 
 if TYPE_CHECKING:
@@ -92,24 +93,53 @@ def _env(value: Any) -> Any:
     return value
 
 
+def _section(data: Mapping[str, Any], key: str, warnings: list[str]) -> dict[str, Any]:
+    """A settings mapping of the file; anything else is dropped with a warning."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        warnings.append(f"{key} is not a mapping (got {type(value).__name__}); dropped")
+        return {}
+    return dict(value)
+
+
 def from_litellm_config(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """A LiteLLM Proxy config -> (modelbench config dict, warnings about what was dropped)."""
+    """A LiteLLM Proxy config -> (modelbench config dict, warnings about what was dropped).
+
+    Raises ConfigError when ``model_list`` is not a list; an entry that is not a deployment is
+    skipped with a warning, so one broken item does not lose the rest.
+    """
     warnings: list[str] = []
     backends: dict[str, dict[str, Any]] = {}
     models: dict[str, dict[str, Any]] = {}
     strategy_hint = {"weight": False, "order": False}
 
-    for i, item in enumerate(data.get("model_list") or []):
+    model_list = data.get("model_list") or []
+    if not isinstance(model_list, list):
+        raise ConfigError(
+            f"model_list must be a list of deployments (got {type(model_list).__name__})"
+        )
+    for i, item in enumerate(model_list):
         where = f"model_list[{i}]"
         if not isinstance(item, Mapping) or "model_name" not in item:
             warnings.append(f"{where}: not a model entry (no model_name); skipped")
             continue
-        name = str(item["model_name"])
-        params = dict(item.get("litellm_params") or {})
-        info = dict(item.get("model_info") or {})
-        if "model" not in params:
-            warnings.append(f"{where} ({name}): litellm_params has no 'model'; skipped")
+        raw_name = item["model_name"]
+        if not isinstance(raw_name, str | int | float) or isinstance(raw_name, bool):
+            warnings.append(f"{where}: model_name {raw_name!r} is not a name; skipped")
             continue
+        name = str(raw_name)
+        params = item.get("litellm_params")
+        if not isinstance(params, Mapping) or not isinstance(params.get("model"), str):
+            warnings.append(f"{where} ({name}): litellm_params needs a 'model' string; skipped")
+            continue
+        params = dict(params)
+        info = item.get("model_info") or {}
+        if not isinstance(info, Mapping):
+            warnings.append(f"{where} ({name}): model_info is not a mapping; dropped")
+            info = {}
+        info = dict(info)
         dep = _import_deployment(params, info, backends, where, warnings)
         strategy_hint["weight"] |= "weight" in dep
         strategy_hint["order"] |= "order" in dep
@@ -134,9 +164,9 @@ def from_litellm_config(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
             out_models[name] = entry
 
     routing: dict[str, Any] = {}
-    router = dict(data.get("router_settings") or {})
-    litellm_settings = dict(data.get("litellm_settings") or {})
-    general = dict(data.get("general_settings") or {})
+    router = _section(data, "router_settings", warnings)
+    litellm_settings = _section(data, "litellm_settings", warnings)
+    general = _section(data, "general_settings", warnings)
 
     strategy = router.pop("routing_strategy", None)
     if strategy in _FROM_STRATEGY:
@@ -156,16 +186,31 @@ def from_litellm_config(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
         for key, ours in _ROUTER_KEYS.items():
             if key in source:
                 value = source.pop(key)
-                if value not in (None, 0):
-                    routing.setdefault(ours, value)
+                if value in (None, 0):
+                    continue
+                if ours in routing and routing[ours] != value:
+                    warnings.append(
+                        f"{source_name}.{key}: {value!r} dropped; "
+                        f"routing.{ours} is already {routing[ours]!r}"
+                    )
+                routing.setdefault(ours, value)
         for key in ("fallbacks", "context_window_fallbacks"):
             if key in source:
                 table = _import_fallbacks(source.pop(key), f"{source_name}.{key}", warnings)
                 if table:
                     routing.setdefault(key, {}).update(table)
         aliases = source.pop("model_group_alias", None) or {}
+        if not isinstance(aliases, Mapping):
+            warnings.append(f"{source_name}.model_group_alias is not a mapping; dropped")
+            aliases = {}
         for alias, target in aliases.items():
             target_name = target.get("model") if isinstance(target, Mapping) else target
+            if isinstance(target, Mapping) and set(target) - {"model"}:
+                extra = ", ".join(sorted(str(k) for k in set(target) - {"model"}))
+                warnings.append(
+                    f"{source_name}.model_group_alias.{alias}: {extra} has no place in "
+                    "modelbench's format; dropped"
+                )
             if target_name in out_models:
                 entry = out_models[target_name]
                 if isinstance(entry, str):
@@ -203,6 +248,15 @@ def from_litellm_config(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
         if key not in ("model_list", "router_settings", "litellm_settings", "general_settings"):
             warnings.append(f"top-level {key!r} has no place in modelbench's format; dropped")
 
+    known = set(out_models) | {
+        a for e in out_models.values() if isinstance(e, dict) for a in e.get("aliases", [])
+    }
+    for key in ("fallbacks", "context_window_fallbacks"):
+        if key in routing:
+            routing[key] = _known_fallbacks(routing[key], known, key, warnings)
+            if not routing[key]:
+                del routing[key]
+
     out: dict[str, Any] = {"models": out_models}
     if backends:
         out["backends"] = backends
@@ -226,6 +280,27 @@ def _import_deployment(
     model = str(params.pop("model"))
     provider, _, model_id = model.partition("/")
     connection = {k: _env(params.pop(k)) for k in _CONNECTION_KEYS if k in params}
+    for key in _SECRET_KEYS:
+        value = connection.get(key)
+        if isinstance(value, str) and not EnvValue(value).references():
+            warnings.append(
+                f"{where}: {key} is written in the file and is copied as it is; "
+                "use '${VAR}' (os.environ/VAR) so the secret stays out of the config"
+            )
+    if not model_id and connection:
+        # A bare name with its own key or endpoint needs a backend to hold them.
+        from modelbench.providers import infer_provider
+
+        inferred = infer_provider(model)
+        if inferred:
+            provider, model_id = inferred, model
+        else:
+            dropped = ", ".join(connection)
+            warnings.append(
+                f"{where}: litellm cannot infer the provider of {model!r}, so its {dropped} "
+                "has no backend to go to; dropped (write the model as '<provider>/<id>')"
+            )
+            connection = {}
     backend_name = _backend_for(provider, model_id, connection, backends)
     dep: dict[str, Any] = {"backend": f"{backend_name}/{model_id}" if model_id else provider}
     for key in ("weight", "order", "timeout"):
@@ -237,10 +312,12 @@ def _import_deployment(
     pricing: dict[str, Any] = {}
     for source in (params, info):
         for key, ours in _PRICE_KEYS.items():
-            if key in source and source[key] is not None:
-                pricing.setdefault(ours, round(float(source.pop(key)) * 1e6, 9))
-        if source.get("input_cost_per_second") is not None:
-            pricing.setdefault("per_second", float(source.pop("input_cost_per_second")))
+            price = _price(source, key, where, warnings)
+            if price is not None:
+                pricing.setdefault(ours, round(price * 1e6, 9))
+        price = _price(source, "input_cost_per_second", where, warnings)
+        if price is not None:
+            pricing.setdefault("per_second", price)
         if source.get("output_cost_per_second") is not None:
             source.pop("output_cost_per_second")
             warnings.append(f"{where}: output_cost_per_second has no equivalent; dropped")
@@ -252,6 +329,20 @@ def _import_deployment(
     if params:
         dep["params"] = params  # temperature, max_tokens, stop...: passed through to litellm
     return dep
+
+
+def _price(source: dict[str, Any], key: str, where: str, warnings: list[str]) -> float | None:
+    """Pop a price; one that is not a number is dropped with a warning."""
+    if key not in source:
+        return None
+    value = source.pop(key)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        warnings.append(f"{where}: {key} {value!r} is not a number; dropped")
+        return None
 
 
 def _backend_for(
@@ -304,10 +395,40 @@ def _import_model_info(
 
 def _import_fallbacks(value: Any, where: str, warnings: list[str]) -> dict[str, list[str]]:
     table: dict[str, list[str]] = {}
-    for item in value or []:
+    if isinstance(value, Mapping):  # LiteLLM wants a list of one-key mappings; accept one
+        value = [value]
+    if not isinstance(value, list):
+        warnings.append(f"{where}: {value!r} is not a list; dropped")
+        return table
+    for item in value:
         if isinstance(item, Mapping):
             for model, targets in item.items():
-                table[str(model)] = [str(t) for t in (targets or [])]
+                if isinstance(targets, str):
+                    targets = [targets]
+                if not isinstance(targets, list):
+                    warnings.append(f"{where}: {model!r}: {targets!r} is not a list; dropped")
+                    continue
+                table[str(model)] = [str(t) for t in targets]
         else:
             warnings.append(f"{where}: entry {item!r} is not a mapping; dropped")
     return table
+
+
+def _known_fallbacks(
+    table: dict[str, list[str]], known: set[str], key: str, warnings: list[str]
+) -> dict[str, list[str]]:
+    """Drop, with a warning, fallbacks from or to a model the file does not define."""
+    out: dict[str, list[str]] = {}
+    for model, targets in table.items():
+        if model not in known:
+            warnings.append(f"{key}: {model!r} is not a model_name of the file; dropped")
+            continue
+        kept = [t for t in targets if t in known and t != model]
+        for t in targets:
+            if t not in kept:
+                warnings.append(
+                    f"{key}: {model!r} -> {t!r}: not another model_name of the file; dropped"
+                )
+        if kept:
+            out[model] = kept
+    return out

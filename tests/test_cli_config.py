@@ -101,3 +101,59 @@ def test_import_modelbench_does_not_import_litellm() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("model_list: 3\n", ": model_list must be a list of deployments (got int)"),
+        ("model_list:\n  - model_name: a\n\tx: 1\n", ":3: invalid YAML: "),
+        ("model_list: []\nmodel_list: []\n", ":2: duplicate key 'model_list'"),
+        (b"model_list:\n  - model_name: \xe9\n", ":2: not UTF-8 text (byte 0xe9)"),
+        (
+            "model_list:\n  - model_name: a\n    litellm_params: {model: openai/a, rpm: -5}\n",
+            " (imported): models.a.backends[0].rate_limits.rpm: Input should be greater than 0",
+        ),
+    ],
+)
+def test_import_bad_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str | bytes, expected: str
+) -> None:
+    f = tmp_path / "l.yaml"
+    if isinstance(text, bytes):
+        f.write_bytes(text)
+    else:
+        f.write_text(text)
+    assert main(["import-litellm", str(f)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"{f}{expected}"), err
+
+
+def test_import_broken_item_is_skipped_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "l.yaml"
+    f.write_text(
+        "model_list:\n  - model_name: a\n    litellm_params: {model: openai/a}\n"
+        "  - model_name: b\n    litellm_params: [1]\n"
+    )
+    assert main(["import-litellm", str(f)]) == 0
+    out, err = capsys.readouterr()
+    assert yaml.safe_load(out)["models"] == {"a": "openai/a"}
+    assert err.strip() == (
+        f"{f}: warning: model_list[1] (b): litellm_params needs a 'model' string; skipped"
+    )
+
+
+@pytest.mark.parametrize("command", ["validate", "models", "export", "import-litellm"])
+def test_directory_or_non_utf8_path_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    assert main([command, str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"{tmp_path}: is a directory; give the path")
+    f = tmp_path / "latin1.yaml"
+    f.write_bytes(b"models:\n  a: 'op\xe9nai/x'\n")
+    assert main([command, str(f)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"{f}:2: not UTF-8 text (byte 0xe9); save the file as UTF-8"]

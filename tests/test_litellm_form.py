@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from modelbench import Registry
+from modelbench import ConfigError, Registry
 from modelbench.config import validate_data
 from modelbench.litellm_form import from_litellm_config
 
@@ -164,7 +164,8 @@ def test_import_litellm_keeps_what_our_format_holds() -> None:
     assert "router_settings.redis_host" in joined
     assert "litellm_settings.drop_params" in joined
     assert "model_info.base_model" in joined
-    assert len(warnings) == 3
+    assert "model_group_alias.cheap: hidden has no place" in joined
+    assert len(warnings) == 4
 
 
 def test_import_then_export_gives_back_the_deployments() -> None:
@@ -190,3 +191,102 @@ def test_import_of_simple_shuffle_keeps_it_a_shuffle() -> None:
     data, warnings = from_litellm_config(cfg)
     assert data["routing"] == {"strategy": "weighted"} and warnings == []
     assert [d.order for d in Registry.from_dict(data).resolve("m")] == [None, None]
+
+
+def test_import_skips_broken_entries_with_a_warning_each() -> None:
+    cfg = {
+        "model_list": [
+            {"model_name": "a", "litellm_params": {"model": "openai/gpt-4o"}},
+            {"model_name": "b"},
+            "just a string",
+            {"model_name": "c", "litellm_params": [1, 2]},
+            {"model_name": "d", "litellm_params": {"model": 5}},
+            {"model_name": ["x"], "litellm_params": {"model": "openai/x"}},
+            {"model_name": "e", "litellm_params": {"model": "openai/e"}, "model_info": "str"},
+        ],
+        "litellm_settings": 5,
+        "router_settings": {"model_group_alias": ["x"], "fallbacks": "a"},
+    }
+    data, warnings = from_litellm_config(cfg)
+    assert data["models"] == {"a": "openai/gpt-4o", "e": "openai/e"}
+    assert [w.split(":")[0] for w in warnings] == [
+        "model_list[1] (b)",
+        "model_list[2]",
+        "model_list[3] (c)",
+        "model_list[4] (d)",
+        "model_list[5]",
+        "model_list[6] (e)",
+        "litellm_settings is not a mapping (got int); dropped",
+        "router_settings.fallbacks",
+        "router_settings.model_group_alias is not a mapping; dropped",
+    ]
+    validate_data(data)
+
+
+def test_import_rejects_a_model_list_that_is_not_a_list() -> None:
+    with pytest.raises(ConfigError, match=r"model_list must be a list of deployments \(got int\)"):
+        from_litellm_config({"model_list": 3})
+
+
+def test_import_drops_bad_prices_and_unknown_fallbacks_with_warnings() -> None:
+    cfg = {
+        "model_list": [
+            {
+                "model_name": "a",
+                "litellm_params": {"model": "openai/a", "input_cost_per_token": "x"},
+            },
+            {"model_name": "b", "litellm_params": {"model": "openai/b"}},
+        ],
+        "router_settings": {"fallbacks": [{"a": ["zz", "b"]}, {"ghost": ["a"]}], "timeout": 30},
+        "litellm_settings": {"request_timeout": 600},
+    }
+    data, warnings = from_litellm_config(cfg)
+    assert data["routing"]["fallbacks"] == {"a": ["b"]}
+    assert data["routing"]["timeout"] == 30
+    assert "pricing" not in str(data["models"]["a"])
+    assert warnings == [
+        "model_list[0]: input_cost_per_token 'x' is not a number; dropped",
+        "litellm_settings.request_timeout: 600 dropped; routing.timeout is already 30",
+        "fallbacks: 'a' -> 'zz': not another model_name of the file; dropped",
+        "fallbacks: 'ghost' is not a model_name of the file; dropped",
+    ]
+    validate_data(data)
+
+
+def test_import_keeps_the_key_of_a_bare_model_name() -> None:
+    cfg = {
+        "model_list": [
+            {"model_name": "a", "litellm_params": {"model": "gpt-4o", "api_key": "os.environ/K"}},
+            {"model_name": "b", "litellm_params": {"model": "mystery-x", "api_base": "http://h"}},
+        ]
+    }
+    data, warnings = from_litellm_config(cfg)
+    reg = Registry.from_dict(data)
+    (a,) = reg.resolve("a")
+    assert (a.provider, a.model_id) == ("openai", "gpt-4o")
+    assert a.api_key is not None and a.api_key.raw == "${K}"
+    assert data["models"]["b"] == "mystery-x"
+    assert len(warnings) == 1 and "api_base has no backend to go to" in warnings[0]
+
+
+def test_import_warns_about_a_literal_key_without_printing_it() -> None:
+    cfg = {
+        "model_list": [
+            {"model_name": "a", "litellm_params": {"model": "openai/a", "api_key": "sk-lit"}}
+        ]
+    }
+    _, warnings = from_litellm_config(cfg)
+    assert len(warnings) == 1 and "api_key is written in the file" in warnings[0]
+    assert "sk-lit" not in warnings[0]
+
+
+def test_import_names_hidden_alias_settings_it_drops() -> None:
+    cfg = {
+        "model_list": [{"model_name": "m", "litellm_params": {"model": "openai/m"}}],
+        "router_settings": {"model_group_alias": {"x": {"model": "m", "hidden": True}}},
+    }
+    data, warnings = from_litellm_config(cfg)
+    assert data["models"]["m"]["aliases"] == ["x"]
+    assert warnings == [
+        "router_settings.model_group_alias.x: hidden has no place in modelbench's format; dropped"
+    ]

@@ -115,26 +115,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    import yaml
-
     from modelbench.config import validate_data
+    from modelbench.config.loader import read_text
+    from modelbench.config.yaml_lines import parse_yaml
     from modelbench.litellm_form import from_litellm_config
 
-    path = Path(args.litellm_config)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("file not found; check the path", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}",
-            file=str(path),
-            line=mark.line + 1 if mark else None,
-        ) from None
+    path = str(args.litellm_config)
+    raw, _ = parse_yaml(read_text(path, "LiteLLM config"), path)
     if not isinstance(raw, dict) or "model_list" not in raw:
-        raise ConfigError("not a LiteLLM config: no 'model_list' at the top level", file=str(path))
-    data, warnings = from_litellm_config(raw)
+        raise ConfigError("not a LiteLLM config: no 'model_list' at the top level", file=path)
+    try:
+        data, warnings = from_litellm_config(raw)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, file=path) from None
     for w in warnings:
         print(f"{path}: warning: {w}", file=sys.stderr)
     validate_data(data, file=f"{path} (imported)")  # what we write must load

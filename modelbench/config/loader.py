@@ -19,7 +19,14 @@ from modelbench.config.env import EnvValue
 from modelbench.config.schema import Config, ModelConfig
 from modelbench.config.yaml_lines import Path_, line_for, parse_yaml
 
-__all__ = ["LoadedConfig", "load_config", "load_config_text", "split_ref", "validate_data"]
+__all__ = [
+    "LoadedConfig",
+    "load_config",
+    "load_config_text",
+    "read_text",
+    "split_ref",
+    "validate_data",
+]
 
 
 @dataclass(frozen=True)
@@ -36,15 +43,31 @@ class LoadedConfig:
         return f"{self.file}:{line}" if line else self.file
 
 
-def load_config(path: str | Path) -> LoadedConfig:
+def read_text(path: str | Path, what: str = "config file") -> str:
+    """A file's text, or one ConfigError line saying why it cannot be read (and what to do)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = p.read_bytes()
     except FileNotFoundError:
-        raise ConfigError("config file not found; check the path", file=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config: {exc}", file=str(p)) from None
-    return load_config_text(text, file=str(p))
+        raise ConfigError(f"{what} not found; check the path", file=str(p)) from None
+    except IsADirectoryError:
+        raise ConfigError(f"is a directory; give the path of a {what}", file=str(p)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what}: {exc.strerror or exc}", file=str(p)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            file=str(p),
+            line=line,
+        ) from None
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    text = read_text(path)
+    return load_config_text(text, file=str(path))
 
 
 def load_config_text(text: str, *, file: str = "<config>") -> LoadedConfig:
