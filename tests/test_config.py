@@ -220,11 +220,166 @@ def test_shorthand_and_multi_backend_forms() -> None:
             """,
             "c.yaml:2: unknown key 'modles' in the top level (did you mean 'models'?)",
         ),
+        (
+            """
+            models:
+              a:
+                backends:
+                  - backend: openai/gpt-4
+                    wieght: 2
+            """,
+            "c.yaml:6: unknown key 'wieght' in models.a.backends[0] (did you mean 'weight'?)",
+        ),
+        (
+            """
+            models:
+              a:
+                backends:
+                  - openai/gpt-4
+                  - {backend: openai/gpt-4o, pricing: {input: 1}}
+            """,
+            "c.yaml:6: unknown key 'input' in models.a.backends[1].pricing (allowed: input_per_1m",
+        ),
+        (
+            """
+            models: {a: b/gpt-4}
+            backends:
+              b:
+                provider: openai
+                apikey: x
+            """,
+            "c.yaml:6: unknown key 'apikey' in backends.b (did you mean 'api_key'?)",
+        ),
+        (
+            """
+            models: {a: b/gpt-4}
+            backends:
+              b:
+                provider: openai
+                rate_limits:
+                  rpm: 5
+                  rps: 3
+            """,
+            "c.yaml:8: unknown key 'rps' in backends.b.rate_limits (did you mean 'rpm'?)",
+        ),
+        (
+            """
+            models: {a: openai/gpt-4}
+            routing:
+              fallback: {a: []}
+            """,
+            "c.yaml:4: unknown key 'fallback' in routing (did you mean 'fallbacks'?)",
+        ),
+        (
+            """
+            models: {a: openai/gpt-4}
+            monitoring:
+              log_request: true
+            """,
+            "c.yaml:4: unknown key 'log_request' in monitoring (did you mean 'log_requests'?)",
+        ),
+        (
+            """
+            models: {a: openai/gpt-4}
+            security:
+              redact: true
+            """,
+            "c.yaml:4: unknown key 'redact' in security (allowed: master_key, redact_messages",
+        ),
+        (
+            """
+            models:
+              a:
+                backend: openai/gpt-4
+                pricing:
+                  input: 1
+            """,
+            "c.yaml:6: unknown key 'input' in models.a.pricing (allowed: input_per_1m",
+        ),
+        (
+            """
+            models:
+              a: openai/gpt-4
+              b: openai/gpt-4o
+            routing:
+              context_window_fallbacks:
+                a: [zz]
+            """,
+            "c.yaml:7: routing.context_window_fallbacks[a]: unknown model 'zz'",
+        ),
+        (
+            """
+            models:
+              a: openai/gpt-4
+            routing:
+              fallbacks: {a: [a]}
+            """,
+            "c.yaml:5: routing.fallbacks[a]: a model cannot fall back to itself",
+        ),
+        (
+            "models:\n\ta: openai/gpt-4\n",
+            "c.yaml:2: invalid YAML: found character '\\t' that cannot start any token",
+        ),
+        (
+            """
+            models:
+            """,
+            "c.yaml:2: models: expected a mapping or a list, got an empty value; write model",
+        ),
+        (
+            """
+            models:
+              a:
+            """,
+            "c.yaml:3: models.a: expected a string or a mapping, got an empty value; write "
+            "'<backend>/<provider model id>' or a mapping with 'backend:'",
+        ),
+        (
+            """
+            models:
+              1: openai/gpt-4
+            """,
+            'c.yaml:3: models: the name 1 must be text; quote it: "1"',
+        ),
+        (
+            """
+            models: {a: b/gpt-4}
+            backends:
+              b:
+            """,
+            "c.yaml:4: backends.b: expected a mapping, got an empty value; give it at least",
+        ),
+        (
+            """
+            models: {a: openai/gpt-4}
+            security: [x]
+            """,
+            "c.yaml:3: security: expected a mapping, got a list",
+        ),
+        (
+            """
+            models: [gpt-4, 3]
+            """,
+            "c.yaml:2: models[1]: Input should be a valid string (got 3)",
+        ),
     ],
 )
 def test_each_problem_is_one_located_line(text: str, expected: str) -> None:
     lines = problems(text)
-    assert any(line.startswith(expected) for line in lines), lines
+    assert len(lines) == 1 and lines[0].startswith(expected), lines
+
+
+def test_a_problem_beside_a_union_mismatch_is_not_hidden() -> None:
+    lines = problems(
+        """
+        models:
+          a:
+          b:
+            backend: openai/gpt-4
+            descripton: x
+        """
+    )
+    assert [line.split(":")[1] for line in lines] == ["3", "6"]
 
 
 def test_every_problem_is_reported_at_once() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from modelbench._errors import ConfigError
-from modelbench._suggest import did_you_mean
+from modelbench._suggest import closest, did_you_mean
 from modelbench.config.env import EnvValue
 from modelbench.config.schema import Config, ModelConfig
 from modelbench.config.yaml_lines import Path_, line_for, parse_yaml
@@ -177,13 +177,36 @@ def _pydantic_problems(
 ) -> list[ConfigError]:
     present = _paths(data)
     located: list[tuple[Path_, Any]] = []
+    # A union (``models: {..} | [..]``, ``name: "<ref>" | {..}``) reports one error per branch.
+    # Errors of a branch that does not fit the input are dropped; where no branch fits, the
+    # union is reported once, as "expected X or Y".
+    matched_sites: set[Path_] = set()
+    unmatched: dict[Path_, list[str]] = {}
     for err in exc.errors():
-        real, tags = _split_loc(tuple(err["loc"]), present)
-        if any(not _tag_matches(tag, _value_at(data, at)) for tag, at in tags):
-            continue  # the error of a union branch that does not apply to this input
-        located.append((real, err))
-    if not located:  # be safe: never hide every error
-        located = [(_split_loc(tuple(e["loc"]), present)[0], e) for e in exc.errors()]
+        loc = tuple(err["loc"])
+        key_error = bool(loc) and loc[-1] == "[key]"
+        if key_error:
+            loc = loc[:-1]
+            err = {**err, "type": "key_type"}
+        real, tags = _split_loc(loc, present)
+        miss = next(
+            ((tag, at) for tag, at in tags if not _tag_matches(tag, _value_at(data, at))), None
+        )
+        matched_sites.update(at for tag, at in tags if _tag_matches(tag, _value_at(data, at)))
+        if miss is None:
+            located.append((real, err))
+        else:
+            unmatched.setdefault(miss[1], []).append(miss[0])
+    for site, tags in unmatched.items():
+        if site not in matched_sites:
+            located.append((site, {"type": "union_type", "tags": tags}))
+    # "unknown key 'modles' (did you mean 'models'?)" says it all; drop "models is missing".
+    typos = {
+        (*real[:-1], closest(str(real[-1]), _allowed_keys_for(real, data)))
+        for real, err in located
+        if err["type"] == "extra_forbidden"
+    }
+    located = [(r, e) for r, e in located if not (e["type"] == "missing" and r in typos)]
     problems: list[ConfigError] = []
     seen: set[str] = set()
     for real, err in located:
@@ -193,6 +216,40 @@ def _pydantic_problems(
         seen.add(message)
         problems.append(ConfigError(message, file=file, line=line_for(dict(lines), real)))
     return problems
+
+
+def _kind_of(value: Any) -> str:
+    """How a YAML user would name a value's type."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _alternatives(tags: Iterable[str]) -> str:
+    names: list[str] = []
+    for tag in tags:
+        name = "a string" if tag == "str" else "a list" if tag.startswith("list[") else "a mapping"
+        if name not in names:
+            names.append(name)
+    return " or ".join(names)
+
+
+def _shape_hint(path: Path_) -> str:
+    if path == ("models",):
+        return "; write model names under it, e.g. 'gpt-4: openai/gpt-4'"
+    if len(path) == 2 and path[0] == "models":
+        return "; write '<backend>/<provider model id>' or a mapping with 'backend:'"
+    if len(path) == 2 and path[0] == "backends":
+        return "; give it at least 'provider:'"
+    return ""
 
 
 def _describe(path: Path_, err: Mapping[str, Any], data: Any) -> str:
@@ -207,6 +264,15 @@ def _describe(path: Path_, err: Mapping[str, Any], data: Any) -> str:
         return f"unknown key {key!r} in {parent}{hint}{listing}"
     if kind == "missing":
         return f"{where}: required key is missing; add it"
+    got_value = _value_at(data, path)
+    if kind == "union_type":
+        expected = _alternatives(err["tags"])
+        return f"{where}: expected {expected}, got {_kind_of(got_value)}{_shape_hint(path)}"
+    if kind in ("model_type", "dict_type"):
+        return f"{where}: expected a mapping, got {_kind_of(got_value)}{_shape_hint(path)}"
+    if kind == "key_type":
+        parent = _dotted(path[:-1]) or "the top level"
+        return f'{parent}: the name {path[-1]!r} must be text; quote it: "{path[-1]}"'
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]

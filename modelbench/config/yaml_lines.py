@@ -72,6 +72,8 @@ def line_for(lines: dict[Path_, int], loc: Path_) -> int | None:
     best = lines.get(())
     for part in loc:
         candidate = (*path, part)
+        if candidate not in lines and not isinstance(part, str):
+            candidate = (*path, str(part))  # lines are keyed by the YAML text of a key
         if candidate in lines:
             path = candidate
             best = lines[candidate]
