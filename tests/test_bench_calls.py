@@ -19,8 +19,6 @@ from modelbench.bench.calls import CallResult, call_cost, one_line, request_kwar
 from modelbench.registry import Registry
 from modelbench.servers.fake import FakeProvider
 
-pytest_plugins = ["modelbench.testing"]
-
 ITEM = DatasetItem(id="q", prompt="Say something.")
 
 

@@ -11,8 +11,6 @@ from modelbench.bench import read_results
 from modelbench.cli import main
 from modelbench.servers.fake import FakeProvider
 
-pytest_plugins = ["modelbench.testing"]
-
 
 def setup_files(tmp_path: Path, api_base: str) -> tuple[Path, Path]:
     config = tmp_path / "config.yaml"

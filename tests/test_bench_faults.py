@@ -10,8 +10,6 @@ from typing import Any
 from modelbench.bench import KEY, Benchmark, RetryPolicy
 from modelbench.registry import Registry
 
-pytest_plugins = ["modelbench.testing"]
-
 RATES = {
     "rate_429": 0.06,
     "rate_500": 0.05,

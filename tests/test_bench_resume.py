@@ -19,8 +19,6 @@ from modelbench._env import child_env
 from modelbench.bench import KEY, completed_keys, read_results
 from modelbench.servers.fake import prompt_hash
 
-pytest_plugins = ["modelbench.testing"]
-
 ROOT = Path(__file__).resolve().parents[1]
 PROMPTS = 100
 MODELS = {"slow-a": "fake/slow-a", "slow-b": "fake/slow-b"}

@@ -25,8 +25,6 @@ from modelbench.bench.calls import CallResult
 from modelbench.registry import Registry
 from modelbench.servers.fake import FakeProvider, prompt_hash
 
-pytest_plugins = ["modelbench.testing"]
-
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.005)
 
 
