@@ -94,9 +94,9 @@ class RetryPolicy:
         self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None
     ) -> float:
         """Seconds to wait after failed attempt number ``attempt``."""
-        backoff = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        backoff = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         backoff *= 1 - self.jitter * (rng or random).random()
-        return max(backoff, retry_after or 0.0)
+        return float(max(backoff, retry_after or 0.0))
 
 
 class CallError(Exception):
