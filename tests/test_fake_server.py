@@ -434,3 +434,42 @@ def test_cli_sim_serve_prints_api_base(tmp_path: Path) -> None:
     assert done.stderr.strip().endswith(
         "models.x.rate_429: Input should be less than or equal to 1 (got 2)"
     )
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "x"])
+def test_cli_sim_serve_bad_port_is_a_usage_error(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from modelbench.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["sim", "serve", "--port", port])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --port:" in err and "is not a port number" in err
+    assert "Traceback" not in err
+
+
+def test_fake_provider_out_of_range_port_is_one_line() -> None:
+    with pytest.raises(ServerError) as info:
+        FakeProvider(port=70000).start()
+    assert str(info.value).splitlines() == [
+        "the fake provider did not start: port 70000 is not a port number (0-65535)"
+    ]
+
+
+def test_unreadable_profile_files_are_one_line(tmp_path: Path) -> None:
+    latin1 = tmp_path / "p.yaml"
+    latin1.write_bytes(b"models:\n  x: {}\n  \xe9: {}\n")
+    for source, expected in (
+        (latin1, f"{latin1}:3: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
+        (tmp_path, f"{tmp_path}: is a directory; give the path of a profile"),
+        (tmp_path / "nope.yaml", f"{tmp_path / 'nope.yaml'}: profile not found; check the path"),
+    ):
+        with pytest.raises(ConfigError) as info:
+            load_profile(source)
+        assert str(info.value) == expected
+    (tmp_path / "data.jsonl").write_bytes(b'{"id": "a", "prompt": "\xe9"}\n')
+    latin1.write_text("dataset: data.jsonl\nmodels: {x: {}}\n")
+    with pytest.raises(DatasetError, match=r"data\.jsonl:1: not UTF-8 text"):
+        load_profile(latin1)

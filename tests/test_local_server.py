@@ -278,3 +278,20 @@ def test_cli_local_serve_port_taken_exits_2_with_one_line() -> None:
     lines = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and f"port {port}" in lines[0]
     assert "Traceback" not in err
+
+
+def test_out_of_range_port_is_one_clear_line() -> None:
+    with pytest.raises(ServerError) as info, local_server(port=70000):
+        pass
+    assert str(info.value) == (
+        "cannot start the local model server: port 70000 is not a port number (1-65535)"
+    )
+
+
+def test_cli_local_serve_bad_port_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from modelbench.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["local", "serve", "--port", "70000"])
+    assert info.value.code == 2
+    assert "argument --port: 70000 is not a port number (0-65535)" in capsys.readouterr().err

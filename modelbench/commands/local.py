@@ -10,6 +10,7 @@ from types import FrameType
 from typing import Any
 
 from modelbench._errors import ServerError
+from modelbench.servers._process import port_number
 
 
 def register(subparsers: Any) -> None:
@@ -29,7 +30,9 @@ def register(subparsers: Any) -> None:
             "to the printed api_base so other modelbench commands use this server."
         ),
     )
-    serve.add_argument("--port", type=int, default=None, help="port (default: a free one)")
+    serve.add_argument(
+        "--port", type=port_number, default=None, help="port (default or 0: a free one)"
+    )
     serve.add_argument(
         "--threads",
         type=int,
@@ -52,7 +55,7 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from modelbench.servers.local import API_BASE_ENV, LOCAL_API_KEY, LocalServer, litellm_model
 
-    server = LocalServer(port=args.port, threads=args.threads, model_path=args.model)
+    server = LocalServer(port=args.port or None, threads=args.threads, model_path=args.model)
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         print("starting the local model server ...", file=sys.stderr, flush=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from modelbench.servers._process import port_number
+
 
 def register(subparsers: Any) -> None:
     sim = subparsers.add_parser(
@@ -22,7 +24,7 @@ def register(subparsers: Any) -> None:
             "model='openai/<name>' and any api_key."
         ),
     )
-    serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    serve.add_argument("--port", type=port_number, default=0, help="port (default: a free one)")
     serve.add_argument(
         "--profile", metavar="FILE", help="profile YAML (default: fake-fast, fake-slow, fake-flaky)"
     )

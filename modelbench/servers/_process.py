@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from modelbench._errors import ServerError
 
-__all__ = ["ServerProcess", "check_port_free", "free_port", "http_get"]
+__all__ = ["ServerProcess", "check_port_free", "free_port", "http_get", "port_number"]
 
 HOST = "127.0.0.1"
 
@@ -38,6 +38,8 @@ def free_port() -> int:
 
 def check_port_free(port: int, what: str) -> None:
     """Raise a one-line ServerError if ``port`` is taken on 127.0.0.1."""
+    if not 0 < port < 65536:
+        raise ServerError(f"cannot start {what}: port {port} is not a port number (1-65535)")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
             s.bind((HOST, port))
@@ -46,6 +48,19 @@ def check_port_free(port: int, what: str) -> None:
                 f"cannot start {what}: port {port} on {HOST} is in use; "
                 "choose another with --port, or leave it out to pick a free one"
             ) from None
+
+
+def port_number(text: str) -> int:
+    """An ``argparse`` type for ``--port``: 0 (pick a free one) to 65535."""
+    import argparse
+
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port < 65536:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0-65535)")
+    return port
 
 
 def http_get(url: str, *, headers: Mapping[str, str] | None = None, timeout: float = 2) -> int:

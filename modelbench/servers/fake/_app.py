@@ -290,6 +290,9 @@ def _bind(port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((HOST, port))
+    except OverflowError:
+        sock.close()
+        raise ServerError(f"port {port} is not a port number (0-65535)") from None
     except OSError as exc:
         sock.close()
         reason = (

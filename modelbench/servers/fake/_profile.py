@@ -29,6 +29,7 @@ from pydantic import (
 
 from modelbench._errors import ConfigError, DatasetError
 from modelbench._suggest import did_you_mean
+from modelbench.config.loader import read_text
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -233,10 +234,7 @@ def load_profile(source: Profile | Mapping[str, Any] | str | Path | None) -> Pro
     if isinstance(source, str | Path):
         path = Path(source)
         file = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read profile: {exc.strerror or exc}", file=file) from None
+        text = read_text(path, "profile")  # one line for missing, directory, not UTF-8
         try:
             data = yaml.safe_load(text)
             node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -305,11 +303,9 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
 
 def _read_dataset(path: Path) -> list[DatasetRow]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DatasetError(
-            f"cannot read the fake provider's dataset: {exc.strerror or exc}", file=str(path)
-        ) from None
+        lines = read_text(path, "dataset for the fake provider").splitlines()
+    except ConfigError as exc:
+        raise DatasetError(exc.message, file=exc.file, line=exc.line) from None
     rows: list[DatasetRow] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
