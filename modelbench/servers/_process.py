@@ -21,7 +21,14 @@ from typing import IO, Any
 
 from modelbench._errors import ServerError
 
-__all__ = ["ServerProcess", "check_port_free", "free_port", "http_get", "port_number"]
+__all__ = [
+    "ServerProcess",
+    "check_port_free",
+    "free_port",
+    "http_get",
+    "port_number",
+    "stop_process",
+]
 
 HOST = "127.0.0.1"
 
@@ -168,14 +175,19 @@ class ServerProcess:
         self.stop()
 
 
-def _stop(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes], *, timeout: float = 10) -> None:
+    """Stop a server started in its own session: SIGTERM to its process group, then SIGKILL."""
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)  # the session: workers included
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def _stop(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
+    stop_process(process)
     stderr.close()

@@ -22,6 +22,7 @@ from typing import IO, Any
 import modelbench
 from modelbench._env import child_env
 from modelbench._errors import ServerError
+from modelbench.servers._process import stop_process
 from modelbench.servers.fake._profile import DEFAULT_PROFILE, Profile, load_profile
 
 __all__ = ["FakeProvider", "SimStats"]
@@ -242,13 +243,7 @@ def _last_error(stderr: IO[bytes]) -> str:
 
 
 def _stop(process: subprocess.Popen[bytes], stderr: IO[bytes], profile_file: str | None) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_process(process, timeout=5)  # its own session: the group is just this process
     if process.stdout is not None:
         process.stdout.close()
     stderr.close()
