@@ -26,6 +26,7 @@ __all__ = [
     "check_port_free",
     "free_port",
     "http_get",
+    "output_lines",
     "port_number",
     "stop_process",
 ]
@@ -68,6 +69,13 @@ def port_number(text: str) -> int:
     if not 0 <= port < 65536:
         raise argparse.ArgumentTypeError(f"{port} is not a port number (0-65535)")
     return port
+
+
+def output_lines(stream: IO[bytes]) -> list[str]:
+    """The non-empty lines a server wrote to its captured output file, stripped."""
+    stream.seek(0)
+    text = stream.read().decode("utf-8", "replace")
+    return [ln.strip() for ln in text.splitlines() if ln.strip()]
 
 
 def http_get(url: str, *, headers: Mapping[str, str] | None = None, timeout: float = 2) -> int:
@@ -152,9 +160,7 @@ class ServerProcess:
         """The last non-empty line(s) the server printed, for error messages."""
         if self._stderr is None or self._stderr.closed:
             return "(no output)"
-        self._stderr.seek(0)
-        text = self._stderr.read().decode("utf-8", "replace")
-        kept = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        kept = output_lines(self._stderr)
         return " | ".join(kept[-lines:]) if kept else "(no output)"
 
     def stop(self) -> None:

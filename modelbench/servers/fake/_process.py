@@ -22,7 +22,7 @@ from typing import IO, Any
 import modelbench
 from modelbench._env import child_env
 from modelbench._errors import ServerError
-from modelbench.servers._process import stop_process
+from modelbench.servers._process import output_lines, stop_process
 from modelbench.servers.fake._profile import DEFAULT_PROFILE, Profile, load_profile
 
 __all__ = ["FakeProvider", "SimStats"]
@@ -233,9 +233,7 @@ def _pythonpath() -> str:
 
 
 def _last_error(stderr: IO[bytes]) -> str:
-    stderr.seek(0)
-    lines = [ln.strip() for ln in stderr.read().decode("utf-8", "replace").splitlines()]
-    lines = [ln for ln in lines if ln]
+    lines = output_lines(stderr)
     if not lines:
         return "it exited without a message"
     errors = [ln for ln in lines if ln.startswith("error: ")]
