@@ -22,6 +22,7 @@ from typing import IO, Any
 from modelbench._errors import ServerError
 
 __all__ = [
+    "LOOPBACK_OPENER",
     "ServerProcess",
     "check_port_free",
     "free_port",
@@ -34,7 +35,7 @@ __all__ = [
 HOST = "127.0.0.1"
 
 # Calls to our own loopback servers must never go through a proxy from the environment.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+LOOPBACK_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def free_port() -> int:
@@ -82,7 +83,7 @@ def http_get(url: str, *, headers: Mapping[str, str] | None = None, timeout: flo
     """The HTTP status of a GET, or 0 when nothing answers."""
     request = urllib.request.Request(url, headers=dict(headers or {}))
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with LOOPBACK_OPENER.open(request, timeout=timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)

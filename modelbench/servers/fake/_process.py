@@ -22,13 +22,10 @@ from typing import IO, Any
 import modelbench
 from modelbench._env import child_env
 from modelbench._errors import ServerError
-from modelbench.servers._process import output_lines, stop_process
+from modelbench.servers._process import LOOPBACK_OPENER, http_get, output_lines, stop_process
 from modelbench.servers.fake._profile import DEFAULT_PROFILE, Profile, load_profile
 
 __all__ = ["FakeProvider", "SimStats"]
-
-# Local calls must never go through a proxy from the environment.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @dataclass(frozen=True)
@@ -187,7 +184,7 @@ class FakeProvider:
             self.url + path, method=method, data=b"" if method == "POST" else None
         )
         try:
-            with _OPENER.open(request, timeout=10) as response:
+            with LOOPBACK_OPENER.open(request, timeout=10) as response:
                 return json.loads(response.read())
         except (urllib.error.URLError, OSError) as exc:
             raise ServerError(
@@ -214,12 +211,8 @@ class FakeProvider:
         api_base = str(json.loads(line)["api_base"])
         models = api_base + "/models"
         while True:
-            try:
-                with _OPENER.open(models, timeout=2) as response:
-                    if response.status == 200:
-                        return api_base
-            except (urllib.error.URLError, OSError):
-                pass
+            if http_get(models) == 200:
+                return api_base
             if time.monotonic() > deadline:
                 raise ServerError(f"the fake provider did not answer {models}")
             time.sleep(0.05)
