@@ -422,9 +422,19 @@ class Registry:
         return await self.router().acompletion(model=name, messages=messages, **kwargs)
 
     def text_completion(self, model: str, prompt: str, **kwargs: Any) -> Any:
-        """Call a completion-mode (base) model on the text-completion endpoint."""
+        """Call a model on the text-completion endpoint (base models), through the Router.
+
+        Works inside a running event loop (Jupyter) too.
+        """
+        from modelbench._sync import run_sync
+
+        # litellm's sync Router.text_completion drops the deployment's model (1.108.7);
+        # the async path routes correctly, so the sync call runs it.
+        return run_sync(lambda: self.atext_completion(model, prompt, **kwargs))
+
+    async def atext_completion(self, model: str, prompt: str, **kwargs: Any) -> Any:
         name = self._check_callable(model)
-        return self.router().text_completion(model=name, prompt=prompt, **kwargs)
+        return await self.router().atext_completion(model=name, prompt=prompt, **kwargs)
 
     # --- our own format ---------------------------------------------------------------------
 
@@ -443,7 +453,10 @@ _CAPABILITY_INFO: dict[str, str] = {
 
 
 def _model_info(spec: ModelSpec, dep: Deployment) -> dict[str, Any]:
-    info: dict[str, Any] = {"id": dep.id, "mode": dep.mode, "backend": dep.backend}
+    # LiteLLM Proxy health-checks a deployment by its mode: an embedding model is not a chat one.
+    embedding = "embedding" in spec.capabilities and "chat" not in spec.capabilities
+    mode = "embedding" if embedding else dep.mode
+    info: dict[str, Any] = {"id": dep.id, "mode": mode, "backend": dep.backend}
     if spec.description:
         info["description"] = spec.description
     if spec.capabilities:

@@ -290,3 +290,18 @@ def test_import_names_hidden_alias_settings_it_drops() -> None:
     assert warnings == [
         "router_settings.model_group_alias.x: hidden has no place in modelbench's format; dropped"
     ]
+
+
+def test_embedding_model_exports_and_imports_as_embedding() -> None:
+    reg = Registry.from_dict(
+        {
+            "models": {
+                "e": {"backend": "openai/text-embedding-3-small", "capabilities": ["embedding"]}
+            }
+        }
+    )
+    (entry,) = reg.to_litellm_config()["model_list"]
+    assert entry["model_info"]["mode"] == "embedding"
+    data, warnings = from_litellm_config(reg.to_litellm_config())
+    assert warnings == []
+    assert Registry.from_dict(data).model("e").capabilities == {"embedding"}
