@@ -348,7 +348,7 @@ def test_run_sync_in_a_loop_raises_errors_and_cancels_on_ctrl_c() -> None:
     import _thread
     import threading
 
-    from modelbench.bench._sync import run_sync
+    from modelbench._sync import run_sync
 
     async def boom() -> None:
         raise ValueError("inside")

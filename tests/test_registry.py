@@ -213,3 +213,38 @@ def test_example_compiles_and_equals_itself() -> None:
     assert a == b
     assert a.canonical("default") == "smart"
     assert "Registry(5 models" in repr(a)
+
+
+def test_text_completion_through_the_router() -> None:
+    reg = Registry.from_dict(
+        {
+            "models": {
+                "base": {
+                    "backend": "box/gemma3-270m",
+                    "capabilities": ["completion"],
+                    "params": {"mock_response": "Rome"},
+                }
+            },
+            "backends": {"box": {"provider": "local", "api_base": "http://127.0.0.1:9/v1"}},
+        }
+    )
+    reply = reg.text_completion("base", "Q: capital of Italy?\nA:")
+    assert reply.choices[0].text == "Rome"
+
+
+def test_text_completion_inside_a_running_loop() -> None:
+    import asyncio
+
+    reg = Registry.from_dict(
+        {
+            "models": {
+                "m": {"backend": "openai/gpt-3.5-turbo-instruct", "params": {"mock_response": "ok"}}
+            }
+        }
+    )
+
+    async def notebook_cell() -> str:
+        # A notebook cell calls the sync API while the kernel's loop is running.
+        return str(reg.text_completion("m", "say ok").choices[0].text)
+
+    assert asyncio.run(notebook_cell()) == "ok"
