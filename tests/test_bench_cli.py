@@ -109,3 +109,63 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     )
     assert main(["report", str(tmp_path / "none.jsonl")]) == 2
     assert "no such results file" in capsys.readouterr().err
+
+
+def write_keyed_config(tmp_path: Path, api_base: str) -> Path:
+    config = tmp_path / "keyed.yaml"
+    config.write_text(
+        "models:\n"
+        "  fast: fake/fake-fast\n"
+        "  cloud: cloud/fake-fast\n"
+        "backends:\n"
+        "  fake: {provider: openai, api_base: " + api_base + ", api_key: sk-fake}\n"
+        "  cloud: {provider: openai, api_base: " + api_base + ", api_key: '${CLOUD_TEST_KEY}'}\n"
+    )
+    return config
+
+
+def test_run_skips_backends_whose_key_is_unset(
+    tmp_path: Path, fake_provider: FakeProvider, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_keyed_config(tmp_path, fake_provider.api_base)
+    _, dataset = setup_files(tmp_path, fake_provider.api_base)
+    out = tmp_path / "r.jsonl"
+    args = ["run", str(config), str(dataset), "--repeats", "1", "--no-progress"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert "skipping cloud/fake-fast: CLOUD_TEST_KEY not set" in capsys.readouterr().err
+    assert set(read_results(out)["backend"]) == {"fake/fake-fast"}
+
+
+def test_run_with_the_key_set_includes_that_backend(
+    tmp_path: Path,
+    fake_provider: FakeProvider,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CLOUD_TEST_KEY", "sk-now-set")
+    config = write_keyed_config(tmp_path, fake_provider.api_base)
+    _, dataset = setup_files(tmp_path, fake_provider.api_base)
+    out = tmp_path / "r.jsonl"
+    assert (
+        main(
+            ["run", str(config), str(dataset), "--repeats", "1", "--no-progress", "--out", str(out)]
+        )
+        == 0
+    )
+    assert "skipping" not in capsys.readouterr().err
+    assert set(read_results(out)["model"]) == {"fast", "cloud"}
+
+
+def test_run_of_a_named_model_without_its_key_is_one_line(
+    tmp_path: Path, fake_provider: FakeProvider, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_keyed_config(tmp_path, fake_provider.api_base)
+    _, dataset = setup_files(tmp_path, fake_provider.api_base)
+    out = tmp_path / "r.jsonl"
+    code = main(
+        ["run", str(config), str(dataset), "--models", "cloud", "--no-progress", "--out", str(out)]
+    )
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: cloud/fake-fast needs CLOUD_TEST_KEY, which is not set")
+    assert not out.exists()

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from modelbench._errors import MissingSecretError
+
 LAG_WARNING_MS = 10.0
 """Event-loop lag (p90) above which ``run`` warns that timings include client waiting."""
 
@@ -63,13 +65,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     registry = Registry.from_yaml(args.config)
     for warning in registry.warnings:
         print(warning, file=sys.stderr)
+    backends = _select_backends(registry, args.models, args.backends)
     run_id = new_run_id()
     out = Path(args.out) if args.out else Path("modelbench-runs") / f"{run_id}.jsonl"
     bench = Benchmark(
         registry,
         args.dataset,
         models=args.models,
-        backends=args.backends,
+        backends=backends,
         repeats=args.repeats,
         concurrency=args.concurrency,
         scorer=args.scorer,
@@ -116,6 +119,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         kinds = ", ".join(f"{k} x{v}" for k, v in sorted(stats.error_types.items()))
         print(f"errors: {kinds}; rerun them with: {_resume_command(args, out, retry=True)}")
     return 0
+
+
+def _select_backends(
+    registry: Any, models: list[str] | None, backends: list[str] | None
+) -> list[str] | None:
+    """The deployments to run: those whose secrets are set.
+
+    With no selection, deployments missing a key are skipped with a note (so the same command
+    benchmarks cloud backends once their keys are exported). A deployment chosen by name that
+    misses a key is an error before anything runs.
+    """
+    chosen = registry.deployments(models, backends)
+    missing = {d.name: d.missing_env() for d in chosen if d.missing_env()}
+    if not missing:
+        return backends
+    if models or backends:
+        name, variables = next(iter(missing.items()))
+        raise MissingSecretError(
+            f"{name} needs {', '.join(variables)}, which is not set; export it, "
+            "or leave that backend out of --models/--backends"
+        )
+    usable = [d.name for d in chosen if d.name not in missing]
+    for name, variables in missing.items():
+        print(f"skipping {name}: {', '.join(variables)} not set", file=sys.stderr)
+    if not usable:
+        raise MissingSecretError(
+            "no backend in the config can be called: export the API keys it names"
+        )
+    return list(dict.fromkeys(usable))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
