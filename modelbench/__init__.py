@@ -20,12 +20,28 @@ from modelbench._errors import (
 )
 
 if TYPE_CHECKING:
+    from modelbench.bench import Benchmark, load_dataset, read_results
+    from modelbench.bench.scoring import register_scorer, resolve_scorer
+    from modelbench.bench.summary import paired_comparison, summarize
+    from modelbench.config import load_config
+    from modelbench.litellm_form import from_litellm_config, to_litellm_config
     from modelbench.registry import Deployment, ModelSpec, Pricing, Registry
+    from modelbench.servers.fake import FakeProvider
+    from modelbench.servers.local import local_server
 
 __version__ = "0.1.0"
 
 # name -> module that defines it; resolved on first attribute access (PEP 562).
 _LAZY: dict[str, str] = {
+    "Benchmark": "modelbench.bench",
+    "load_dataset": "modelbench.bench",
+    "read_results": "modelbench.bench",
+    "summarize": "modelbench.bench.summary",
+    "paired_comparison": "modelbench.bench.summary",
+    "resolve_scorer": "modelbench.bench.scoring",
+    "register_scorer": "modelbench.bench.scoring",
+    "FakeProvider": "modelbench.servers.fake",
+    "local_server": "modelbench.servers.local",
     "Deployment": "modelbench.registry",
     "ModelSpec": "modelbench.registry",
     "Pricing": "modelbench.registry",
@@ -36,9 +52,11 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "Benchmark",
     "ConfigError",
     "DatasetError",
     "Deployment",
+    "FakeProvider",
     "MissingExtraError",
     "MissingSecretError",
     "ModelSpec",
@@ -50,6 +68,13 @@ __all__ = [
     "__version__",
     "from_litellm_config",
     "load_config",
+    "load_dataset",
+    "local_server",
+    "paired_comparison",
+    "read_results",
+    "register_scorer",
+    "resolve_scorer",
+    "summarize",
     "to_litellm_config",
 ]
 

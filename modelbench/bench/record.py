@@ -6,7 +6,7 @@ clock; ``started_at`` is wall-clock UTC (ISO 8601) for humans.
 
 | column        | meaning                                                                  |
 |---------------|--------------------------------------------------------------------------|
-| run_id        | id of the run that produced the row (a resumed run keeps its run_id)     |
+| run_id        | id of the run that wrote the row (rows a resumed run adds carry its own) |
 | prompt_id     | dataset row id                                                           |
 | category      | dataset row category ("" when none)                                      |
 | model         | model name from the registry                                             |
