@@ -33,6 +33,7 @@ demo: venv
 
 lint: venv
 	$(VENV)/bin/ruff check modelbench tests benchmarks
+	$(VENV)/bin/mypy modelbench
 
 test: venv lint
 	$(PY) -m pytest

@@ -157,11 +157,11 @@ class Deployment:
         """
         out: dict[str, Any] = {"model": self.litellm_model}
         for key in ("api_base", "api_key", "api_version"):
-            value: EnvValue | None = getattr(self, key)
-            if value is None:
+            env: EnvValue | None = getattr(self, key)
+            if env is None:
                 continue
             where = f"backend {self.backend!r} {key}"
-            out[key] = value.resolve(where=where) if resolve else value.to_litellm(where=where)
+            out[key] = env.resolve(where=where) if resolve else env.to_litellm(where=where)
         if self.provider == LOCAL_PROVIDER:
             if "api_base" not in out:
                 out["api_base"] = (
@@ -419,7 +419,8 @@ class Registry:
 
     async def acompletion(self, model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
         name = self._check_callable(model)
-        return await self.router().acompletion(model=name, messages=messages, **kwargs)
+        router: Any = self.router()  # litellm types messages as TypedDicts; ours are dicts
+        return await router.acompletion(model=name, messages=messages, **kwargs)
 
     def text_completion(self, model: str, prompt: str, **kwargs: Any) -> Any:
         """Call a model on the text-completion endpoint (base models), through the Router.

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelbench._errors import ModelbenchError
-from modelbench.bench._engine import Execution, Job, RunStats, Target
 from modelbench._sync import run_sync
+from modelbench.bench._engine import Execution, Job, RunStats, Target
 from modelbench.bench.cache import ResponseCache, open_cache
 from modelbench.bench.calls import (
     ErrorInfo,

@@ -10,7 +10,7 @@ from typing import Any
 from modelbench._errors import ConfigError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check a config; one line per problem (FILE:LINE: ...)")
     p.add_argument("config", help="a modelbench config YAML")
     p.set_defaults(func=cmd_validate)

@@ -17,7 +17,7 @@ LAG_WARNING_MS = 10.0
 """Event-loop lag (p90) above which ``run`` warns that timings include client waiting."""
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="benchmark a dataset on models/backends; rows go to a JSONL file as they finish",

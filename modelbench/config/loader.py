@@ -107,9 +107,11 @@ def validate_data(
 
 def _value_at(data: Any, path: Iterable[str | int]) -> Any:
     for part in path:
-        if (isinstance(data, dict) and part in data) or (
-            isinstance(data, list) and isinstance(part, int) and part < len(data)
-        ):
+        if isinstance(data, list) and isinstance(part, int):
+            if part >= len(data):
+                return None
+            data = data[part]
+        elif isinstance(data, dict) and part in data:
             data = data[part]
         else:
             return None

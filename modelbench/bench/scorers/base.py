@@ -192,7 +192,7 @@ def _factory_of(name: str, obj: Any) -> ScorerFactory:
             f"register_scorer({name!r}, ...) needs a factory (arg, registry) -> Scorer "
             f"or a Scorer instance, got {obj!r}"
         )
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 def _origin(obj: Any) -> str:
