@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -136,6 +137,44 @@ def test_stream_call_chat_and_completion_endpoints(fake_provider: FakeProvider) 
     assert stats.requests == {"fake-fast": 2}
     # the fake counts chat messages and text prompts under different hashes
     assert len(stats.prompts["fake-fast"]) == 2
+
+
+def test_stream_call_times_from_litellms_send_not_its_preparation(
+    fake_provider: FakeProvider, litellm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from litellm.integrations.custom_logger import CustomLogger
+
+    from modelbench.bench import _sendtime
+
+    seen: list[str] = []
+
+    class SlowUserLogger(CustomLogger):  # a user's own callback: 100 ms of client-side work
+        def log_pre_api_call(self, model: Any, messages: Any, kwargs: Any) -> None:
+            seen.append(kwargs["litellm_call_id"])
+            time.sleep(0.1)
+
+    monkeypatch.setattr(litellm, "input_callback", [SlowUserLogger()])  # ours is added after
+    reg = registry(fake_provider.api_base)
+    chat, base = reg.deployments(["chat"])[0], reg.deployments(["base"])[0]
+
+    async def together() -> list[CallResult]:
+        jobs = [stream_call(d, ITEM, request_kwargs(d)) for d in (chat, base, chat, base)]
+        return list(await asyncio.gather(*jobs))
+
+    async def one_by_one() -> list[CallResult]:
+        return [await stream_call(d, ITEM, request_kwargs(d)) for d in (chat, base)]
+
+    assert len(asyncio.run(together())) == 4
+    assert _sendtime._hook() in litellm.input_callback
+    assert len(set(seen)) == 4  # the user's callback saw every call, each with its own id
+    assert not _sendtime._PENDING  # nothing left behind
+    hooked = asyncio.run(one_by_one())
+    monkeypatch.setattr(_sendtime, "sent_at", lambda call_id: None)  # the hook never fires
+    fallback = asyncio.run(one_by_one())
+    for timed, untimed in zip(hooked, fallback, strict=True):
+        assert 0 < timed.ttft_s <= timed.latency_s
+        # the fallback timer includes the user's 100 ms; the send stamp comes after it
+        assert timed.ttft_s < untimed.ttft_s - 0.05
 
 
 def test_cost_config_price_then_litellm_map_then_nan() -> None:

@@ -1,8 +1,10 @@
 """One streamed call to one deployment -> text, usage and honest timings; error classification.
 
-Timers are ``time.perf_counter`` and start when the request is handed to litellm, after every
-limiter and back-off wait. TTFT is send -> first chunk with non-empty content; latency is
-send -> last chunk (the usage chunk, when the provider sends one).
+Timers are ``time.perf_counter`` and start when litellm hands the request to its HTTP layer
+(its ``pre_call`` logging hook, see ``_sendtime``), after every limiter and back-off wait and
+after litellm's own request building; if that hook does not fire they start when the request
+is handed to litellm. TTFT is send -> first chunk with non-empty content; latency is send ->
+last chunk (the usage chunk, when the provider sends one).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from modelbench._env import import_litellm
 from modelbench._errors import ModelbenchError
+from modelbench.bench import _sendtime
 from modelbench.bench.record import DatasetItem
 from modelbench.registry import Deployment
 
@@ -125,12 +128,25 @@ async def stream_call(
     """One attempt, streamed; raises what litellm raises (or ``CallError``)."""
     litellm = _litellm()
     chat = deployment.mode != "completion"
+    # A fresh id per attempt, even over one passed in: a shared id would mix up the send
+    # stamps of concurrent requests.
+    call_id = _sendtime.new_call_id()
+    _sendtime.expect(call_id)
     started_at = utc_now()
-    sent = time.perf_counter()
-    if chat:
-        stream = await litellm.acompletion(messages=item.as_messages(), **kwargs)
-    else:
-        stream = await litellm.atext_completion(prompt=item.as_prompt(), **kwargs)
+    sent = time.perf_counter()  # the fallback start, should litellm's pre-call hook not fire
+    try:
+        if chat:
+            stream = await litellm.acompletion(
+                messages=item.as_messages(), **{**kwargs, "litellm_call_id": call_id}
+            )
+        else:
+            stream = await litellm.atext_completion(
+                prompt=item.as_prompt(), **{**kwargs, "litellm_call_id": call_id}
+            )
+    finally:
+        handed = _sendtime.sent_at(call_id)
+    if handed is not None and handed >= sent:
+        sent = handed
     parts: list[str] = []
     first = math.nan
     usage: Any = None
