@@ -177,6 +177,88 @@ def test_stream_call_times_from_litellms_send_not_its_preparation(
         assert timed.ttft_s < untimed.ttft_s - 0.05
 
 
+def test_text_completions_reuse_one_client_per_backend_within_a_run(
+    fake_provider: FakeProvider, litellm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelbench.bench import Benchmark, _clients
+
+    reg = registry(fake_provider.api_base)
+    items = [{"id": f"q{i}", "prompt": f"Question {i}?"} for i in range(3)]
+    clients: list[Any] = []
+    chat_clients: list[Any] = []
+    text_call, chat_call = litellm.atext_completion, litellm.acompletion
+
+    async def text_spy(*args: Any, **kwargs: Any) -> Any:
+        if "mock_response" not in kwargs:  # not the warm-up
+            clients.append(kwargs.get("client"))
+        return await text_call(*args, **kwargs)
+
+    async def chat_spy(*args: Any, **kwargs: Any) -> Any:
+        chat_clients.append(kwargs.get("client"))
+        return await chat_call(*args, **kwargs)
+
+    monkeypatch.setattr(litellm, "atext_completion", text_spy)
+    monkeypatch.setattr(litellm, "acompletion", chat_spy)
+
+    def run() -> dict[tuple[str, str, int], tuple[str, float, float]]:
+        bench = Benchmark(reg, items, models=["base", "chat"], repeats=2, progress=False)
+        frame = bench.run()
+        assert (frame["error_type"] == "").all()
+        return {
+            (row.prompt_id, row.model, row.repeat): (
+                row.output,
+                row.input_tokens,
+                row.output_tokens,
+            )
+            for row in frame.itertuples()
+        }
+
+    reused = run()
+    assert len(clients) == 6 and clients[0] is not None
+    assert all(client is clients[0] for client in clients)  # one client, its pool reused
+    assert clients[0].max_retries == 0
+    assert clients[0].is_closed()  # closed when the run ended
+    assert chat_clients and all(client is None for client in chat_clients)  # chat untouched
+
+    clients.clear()
+    monkeypatch.setattr(_clients, "text_completion_client", lambda kwargs: None)
+    fresh = run()  # litellm's own client per call, as before
+    assert clients == [None] * 6
+    assert reused == fresh  # same text and usage either way
+    assert {usage[2] for usage in reused.values()} == {16.0}
+
+
+def test_text_completion_client_keys() -> None:
+    from modelbench.bench import _clients
+    from modelbench.bench._clients import text_completion_client
+
+    base = {"model": "text-completion-openai/m", "api_base": "http://h/v1", "api_key": "sk-a"}
+
+    async def in_one_loop() -> list[Any]:
+        return [
+            text_completion_client(base),
+            text_completion_client(dict(base)),
+            text_completion_client({**base, "api_key": "sk-b"}),
+            text_completion_client({**base, "timeout": 5}),
+            text_completion_client({**base, "model": "openai/gpt-4o-mini"}),  # chat route
+            text_completion_client({**base, "model": "openai/my-base-model"}),
+            text_completion_client({k: v for k, v in base.items() if k != "api_base"}),
+            repr(list(_clients._BY_LOOP[asyncio.get_running_loop()].clients)),
+        ]
+
+    one, same, other_key, other_timeout, chat, openai_base, no_base, keys = asyncio.run(
+        in_one_loop()
+    )
+    assert one is same
+    assert openai_base is one  # litellm sends it to /v1/completions too: same backend
+    assert len({id(one), id(other_key), id(other_timeout)}) == 3
+    assert other_timeout.timeout == 5.0
+    assert chat is None and no_base is None
+    assert asyncio.run(in_one_loop())[0] is not one  # never shared across event loops
+    assert text_completion_client(base) is None  # no running loop
+    assert "sk-a" not in keys and "sk-b" not in keys  # keyed by a hash of the key
+
+
 def test_cost_config_price_then_litellm_map_then_nan() -> None:
     result = CallResult("x", "", 1.0, 0.5, input_tokens=1000, output_tokens=500)
     priced = registry(input_per_1m=1.0, output_per_1m=2.0).deployments(["chat"])[0]

@@ -15,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from modelbench.bench import _clients
 from modelbench.bench._rows import error_row, success_row
 from modelbench.bench.cache import ResponseCache, cache_key
 from modelbench.bench.calls import (
@@ -120,7 +121,7 @@ class Execution:
                 await warm_up(target.deployment, target.kwargs)
         lag = asyncio.create_task(self._watch_loop_lag())
         try:
-            async with asyncio.TaskGroup() as group:
+            async with _clients.run_scope(), asyncio.TaskGroup() as group:
                 for target_jobs in by_target.values():
                     group.create_task(self._dispatch(target_jobs, group))
         except BaseExceptionGroup as group_error:  # one failure (disk full...): raise it

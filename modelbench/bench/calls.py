@@ -21,7 +21,7 @@ from typing import Any
 
 from modelbench._env import import_litellm
 from modelbench._errors import ModelbenchError
-from modelbench.bench import _sendtime
+from modelbench.bench import _clients, _sendtime
 from modelbench.bench.record import DatasetItem
 from modelbench.registry import Deployment
 
@@ -140,9 +140,12 @@ async def stream_call(
                 messages=item.as_messages(), **{**kwargs, "litellm_call_id": call_id}
             )
         else:
-            stream = await litellm.atext_completion(
-                prompt=item.as_prompt(), **{**kwargs, "litellm_call_id": call_id}
-            )
+            extra: dict[str, Any] = {"litellm_call_id": call_id}
+            # litellm builds a new client per text-completion call, inside the timed span
+            client = _clients.text_completion_client(kwargs)
+            if client is not None:
+                extra["client"] = client
+            stream = await litellm.atext_completion(prompt=item.as_prompt(), **{**kwargs, **extra})
     finally:
         handed = _sendtime.sent_at(call_id)
     if handed is not None and handed >= sent:
