@@ -48,7 +48,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="summarise a results file (text, --json or --html)")
     p.add_argument("results", help="a results JSONL written by 'modelbench run'")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--html", metavar="FILE", help="also write the summary as an HTML page")
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write an HTML page: summary, per category, outputs side by side",
+    )
+    p.add_argument(
+        "--by",
+        default="model,backend",
+        help="columns to group the summary by (default: model,backend; e.g. category,model)",
+    )
     p.set_defaults(func=cmd_report)
 
 
@@ -151,14 +160,15 @@ def _select_backends(
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from modelbench.bench.report import html_report
     from modelbench.bench.store import read_results
-    from modelbench.bench.summary import format_summary, summarize, to_html
+    from modelbench.bench.summary import format_summary, summarize
 
     df = read_results(args.results)
     torn = df.attrs.get("torn_line")
     if torn is not None:
         print(_torn_note(Path(args.results), torn), file=sys.stderr)
-    summary = summarize(df)
+    summary = summarize(df, by=_csv(args.by))
     if args.json:
         records = summary.reset_index().to_dict(orient="records")
         print(json.dumps([_jsonable(r) for r in records], indent=2))
@@ -166,7 +176,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(format_summary(summary))
     if args.html:
         title = f"modelbench: {Path(args.results).name}"
-        Path(args.html).write_text(to_html(summary, title=title, full_page=True), "utf-8")
+        Path(args.html).write_text(html_report(df, title=title), "utf-8")
         if not args.json:
             print(f"wrote {args.html}")
     return 0
