@@ -18,6 +18,7 @@ _STYLE = (
     "th,td{padding:.3em .8em;text-align:right;vertical-align:top}"
     "th{border-bottom:1px solid #999}.key{text-align:left}"
     ".note{color:#555;font-size:.9em}"
+    ".modelbench-summary td,.modelbench-summary th{white-space:nowrap}"
     "table.outputs td{text-align:left;font-family:ui-monospace,monospace;white-space:pre-wrap}"
     "td.hit{background:#e6f4ea}td.miss{background:#fce8e6}td.err{background:#fff4d6}"
 )
