@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelbench._errors import ConfigError
 from modelbench.config.env import EnvValue
+from modelbench.providers import LOCAL_API_BASE_ENV, LOCAL_API_KEY, LOCAL_PROVIDER
 
 if TYPE_CHECKING:
     from modelbench.registry import Registry
@@ -287,6 +288,14 @@ def _import_deployment(
                 f"{where}: {key} is written in the file and is copied as it is; "
                 "use '${VAR}' (os.environ/VAR) so the secret stays out of the config"
             )
+    if provider in ("openai", "text-completion-openai") and connection.get("api_base") == (
+        "${" + LOCAL_API_BASE_ENV + "}"
+    ):
+        # What export writes for the embedded model: read it back as `provider: local`.
+        provider = LOCAL_PROVIDER
+        connection.pop("api_base")
+        if connection.get("api_key") == LOCAL_API_KEY:
+            connection.pop("api_key")
     if not model_id and connection:
         # A bare name with its own key or endpoint needs a backend to hold them.
         from modelbench.providers import infer_provider

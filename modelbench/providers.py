@@ -11,6 +11,12 @@ LOCAL_PROVIDER = "local"
 
 OWN_PROVIDERS: frozenset[str] = frozenset({LOCAL_PROVIDER})
 
+LOCAL_API_BASE_ENV = "MODELBENCH_LOCAL_API_BASE"
+"""Where calls and exported configs find a running local model server."""
+
+LOCAL_API_KEY = "sk-local"
+"""llama.cpp ignores the key, but the OpenAI client needs a non-empty one."""
+
 
 @lru_cache(maxsize=1)
 def known_providers() -> frozenset[str]:

@@ -34,7 +34,7 @@ from modelbench.config.schema import (
     PricingConfig,
     RateLimits,
 )
-from modelbench.providers import LOCAL_PROVIDER
+from modelbench.providers import LOCAL_API_BASE_ENV, LOCAL_API_KEY, LOCAL_PROVIDER
 
 if TYPE_CHECKING:
     from litellm import Router
@@ -42,9 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["Deployment", "ModelSpec", "Pricing", "Registry"]
 
 Mode = Literal["chat", "completion"]
-
-LOCAL_API_BASE_ENV = "MODELBENCH_LOCAL_API_BASE"
-"""Where an exported config finds the embedded local model server (``modelbench local serve``)."""
 
 
 @dataclass(frozen=True)
@@ -167,7 +164,7 @@ class Deployment:
                 out["api_base"] = (
                     _local_api_base() if resolve else f"os.environ/{LOCAL_API_BASE_ENV}"
                 )
-            out.setdefault("api_key", "sk-local")  # llama.cpp ignores it; the client needs one
+            out.setdefault("api_key", LOCAL_API_KEY)
         for key, value in (
             ("rpm", self.rpm),
             ("tpm", self.tpm),

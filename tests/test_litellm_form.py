@@ -305,3 +305,18 @@ def test_embedding_model_exports_and_imports_as_embedding() -> None:
     data, warnings = from_litellm_config(reg.to_litellm_config())
     assert warnings == []
     assert Registry.from_dict(data).model("e").capabilities == {"embedding"}
+
+
+def test_local_model_round_trips_through_litellm_form() -> None:
+    reg = Registry.from_yaml(Path(__file__).parent.parent / "examples" / "local.yaml")
+    exported = reg.to_litellm_config()
+    tiny = next(e for e in exported["model_list"] if e["model_name"] == "tiny")
+    assert tiny["litellm_params"]["model"] == "text-completion-openai/gemma3-270m"
+    assert tiny["litellm_params"]["api_base"] == "os.environ/MODELBENCH_LOCAL_API_BASE"
+    data, _ = from_litellm_config(exported)
+    assert data["backends"]["local"] == {"provider": "local"}
+    again = Registry.from_dict(data)
+    (dep,) = again.resolve("tiny")
+    assert (dep.provider, dep.mode, dep.model_id) == ("local", "completion", "gemma3-270m")
+    assert dep.pricing == reg.resolve("tiny")[0].pricing
+    assert again.to_litellm_config()["model_list"] == exported["model_list"]

@@ -69,6 +69,7 @@ from types import TracebackType
 
 from modelbench._env import child_env
 from modelbench._errors import MissingExtraError, ServerError
+from modelbench.providers import LOCAL_API_BASE_ENV, LOCAL_API_KEY
 from modelbench.servers._process import HOST, ServerProcess, check_port_free, free_port
 
 __all__ = [
@@ -86,10 +87,7 @@ __all__ = [
 DEFAULT_MODEL_ALIAS = "gemma3-270m"
 """The model name the server lists under ``/v1/models``."""
 
-LOCAL_API_KEY = "sk-local"
-"""Any non-empty key: the OpenAI client needs one, the local server checks none."""
-
-API_BASE_ENV = "MODELBENCH_LOCAL_API_BASE"
+API_BASE_ENV = LOCAL_API_BASE_ENV
 """When set, the shared local server is this URL (e.g. from ``modelbench local serve``)."""
 
 EXTRA_BUFTS_ENV = "MODELBENCH_LOCAL_EXTRA_BUFTS"
