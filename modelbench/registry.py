@@ -82,20 +82,17 @@ class Pricing:
     @classmethod
     def merged(cls, *layers: PricingConfig | None) -> Pricing:
         """Field by field, the first layer that sets a price wins."""
-        values: dict[str, float | None] = {"input_per_1m": None, "output_per_1m": None}
-        per_second: float | None = None
-        for layer in layers:
-            if layer is None:
-                continue
-            for key in values:
-                if values[key] is None:
-                    values[key] = getattr(layer, key)
-            if per_second is None:
-                if layer.per_second is not None:
-                    per_second = layer.per_second
-                elif layer.per_hour is not None:
-                    per_second = layer.per_hour / 3600
-        return cls(per_second=per_second, **values)
+        present = [layer for layer in layers if layer is not None]
+        first = _first_set(present, ("input_per_1m", "output_per_1m"))
+        per_second = next(
+            (
+                layer.per_second if layer.per_second is not None else layer.per_hour / 3600
+                for layer in present
+                if layer.per_second is not None or layer.per_hour is not None
+            ),
+            None,
+        )
+        return cls(per_second=per_second, **first)
 
 
 @dataclass(frozen=True)
@@ -547,11 +544,13 @@ def _compile_deployment(
 
 
 def _merge_limits(*layers: RateLimits | None) -> RateLimits:
-    values: dict[str, int | None] = {"rpm": None, "tpm": None, "max_parallel": None}
-    for layer in layers:
-        if layer is None:
-            continue
-        for key in values:
-            if values[key] is None:
-                values[key] = getattr(layer, key)
-    return RateLimits(**values)
+    present = [layer for layer in layers if layer is not None]
+    return RateLimits(**_first_set(present, ("rpm", "tpm", "max_parallel")))
+
+
+def _first_set(layers: Sequence[Any], keys: Sequence[str]) -> dict[str, Any]:
+    """For each key, the value of the first layer that sets it (None when none does)."""
+    return {
+        key: next((v for layer in layers if (v := getattr(layer, key)) is not None), None)
+        for key in keys
+    }
