@@ -85,11 +85,7 @@ class Pricing:
         present = [layer for layer in layers if layer is not None]
         first = _first_set(present, ("input_per_1m", "output_per_1m"))
         per_second = next(
-            (
-                layer.per_second if layer.per_second is not None else layer.per_hour / 3600
-                for layer in present
-                if layer.per_second is not None or layer.per_hour is not None
-            ),
+            (p for p in map(_per_second, present) if p is not None),
             None,
         )
         return cls(per_second=per_second, **first)
@@ -546,6 +542,12 @@ def _compile_deployment(
 def _merge_limits(*layers: RateLimits | None) -> RateLimits:
     present = [layer for layer in layers if layer is not None]
     return RateLimits(**_first_set(present, ("rpm", "tpm", "max_parallel")))
+
+
+def _per_second(layer: PricingConfig) -> float | None:
+    if layer.per_second is not None:
+        return layer.per_second
+    return None if layer.per_hour is None else layer.per_hour / 3600
 
 
 def _first_set(layers: Sequence[Any], keys: Sequence[str]) -> dict[str, Any]:
