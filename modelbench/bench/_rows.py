@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from modelbench.bench.calls import CallResult, ErrorInfo, utc_now
 from modelbench.bench.record import DatasetItem, ResultRow
 from modelbench.registry import Deployment
 
 __all__ = ["error_row", "success_row"]
+
+
+def _key_fields(
+    run_id: str, item: DatasetItem, deployment: Deployment, repeat: int
+) -> dict[str, Any]:
+    """The columns every row has, whatever happened: the run, the key and the category."""
+    return {
+        "run_id": run_id,
+        "prompt_id": item.id,
+        "category": item.category,
+        "model": deployment.model,
+        "backend": deployment.name,
+        "repeat": repeat,
+    }
 
 
 def success_row(
@@ -22,12 +38,7 @@ def success_row(
 ) -> ResultRow:
     """The row of a call that answered (or of a cache hit: ``attempts=0``, ``cost=0``)."""
     return ResultRow(
-        run_id=run_id,
-        prompt_id=item.id,
-        category=item.category,
-        model=deployment.model,
-        backend=deployment.name,
-        repeat=repeat,
+        **_key_fields(run_id, item, deployment, repeat),
         started_at=result.started_at,
         latency_s=result.latency_s,
         ttft_s=result.ttft_s,
@@ -53,12 +64,7 @@ def error_row(
 ) -> ResultRow:
     """The row of a key that failed for good: no timings, no cost (NaN), the error."""
     return ResultRow(
-        run_id=run_id,
-        prompt_id=item.id,
-        category=item.category,
-        model=deployment.model,
-        backend=deployment.name,
-        repeat=repeat,
+        **_key_fields(run_id, item, deployment, repeat),
         started_at=started_at or utc_now(),
         error_type=info.type,
         error=info.message,
