@@ -74,9 +74,10 @@ def key_hash(prompt_id: str) -> str:
     return prompt_hash([{"role": "user", "content": f"prompt {prompt_id[1:]}"}])
 
 
-def test_sigkill_midway_then_resume_pays_nothing_twice(
-    tmp_path: Path, fake_provider_factory: Any
-) -> None:
+def start_run(
+    tmp_path: Path, fake_provider_factory: Any, rows: int
+) -> tuple[Any, list[str], Path, subprocess.Popen[str]]:
+    """A fake with two slow models and ``modelbench run`` against it, ``rows`` rows in."""
     profile = {
         "defaults": {"latency_s": 0.03, "output_tokens": 3},
         "models": {"slow-a": {}, "slow-b": {}},
@@ -84,9 +85,15 @@ def test_sigkill_midway_then_resume_pays_nothing_twice(
     fake = fake_provider_factory(profile)
     cmd = prepare(tmp_path, fake.api_base)
     out = tmp_path / "results.jsonl"
-
     proc = start(cmd, tmp_path)
-    wait_for_rows(proc, out, 40)
+    wait_for_rows(proc, out, rows)
+    return fake, cmd, out, proc
+
+
+def test_sigkill_midway_then_resume_pays_nothing_twice(
+    tmp_path: Path, fake_provider_factory: Any
+) -> None:
+    fake, cmd, out, proc = start_run(tmp_path, fake_provider_factory, 40)
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     assert proc.returncode == -signal.SIGKILL
@@ -124,15 +131,7 @@ def test_sigkill_midway_then_resume_pays_nothing_twice(
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(
     tmp_path: Path, fake_provider_factory: Any
 ) -> None:
-    profile = {
-        "defaults": {"latency_s": 0.03, "output_tokens": 3},
-        "models": {"slow-a": {}, "slow-b": {}},
-    }
-    fake = fake_provider_factory(profile)
-    cmd = prepare(tmp_path, fake.api_base)
-    out = tmp_path / "results.jsonl"
-    proc = start(cmd, tmp_path)
-    wait_for_rows(proc, out, 20)
+    _fake, _cmd, out, proc = start_run(tmp_path, fake_provider_factory, 20)
     os.kill(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
