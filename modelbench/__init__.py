@@ -51,6 +51,9 @@ if TYPE_CHECKING:
         register_policy,
         resolve_policy,
     )
+    from modelbench.routing.candidates import candidates
+    from modelbench.routing.frontier import aiq, pareto_frontier
+    from modelbench.routing.simulate import simulate
     from modelbench.servers.fake import FakeProvider
     from modelbench.servers.local import local_server
 
@@ -105,6 +108,10 @@ _LAZY: dict[str, str] = {
         ),
         "modelbench.routing",
     ),
+    "aiq": "modelbench.routing.frontier",
+    "candidates": "modelbench.routing.candidates",
+    "pareto_frontier": "modelbench.routing.frontier",
+    "simulate": "modelbench.routing.simulate",
 }
 
 __all__ = [
@@ -137,12 +144,15 @@ __all__ = [
     "ValidJSON",
     "Weighted",
     "__version__",
+    "aiq",
     "arms",
+    "candidates",
     "from_litellm_config",
     "load_config",
     "load_dataset",
     "local_server",
     "paired_comparison",
+    "pareto_frontier",
     "policy_from_dict",
     "read_results",
     "register_check",
@@ -151,6 +161,7 @@ __all__ = [
     "resolve_check",
     "resolve_policy",
     "resolve_scorer",
+    "simulate",
     "summarize",
     "to_litellm_config",
 ]

@@ -6,6 +6,8 @@ Pure functions of a results DataFrame (see doc/routing.md). Nothing below this l
 from __future__ import annotations
 
 from modelbench.routing._arms import arm_column, arms
+from modelbench.routing.candidates import candidates
+from modelbench.routing.frontier import aiq, pareto_frontier
 from modelbench.routing.policies import (
     ByCategory,
     Cascade,
@@ -21,8 +23,10 @@ from modelbench.routing.policies import (
     register_policy,
     resolve_policy,
 )
+from modelbench.routing.simulate import SIMULATE_COLUMNS, simulate
 
 __all__ = [
+    "SIMULATE_COLUMNS",
     "ByCategory",
     "Cascade",
     "Cheapest",
@@ -32,10 +36,14 @@ __all__ = [
     "Policy",
     "Single",
     "Weighted",
+    "aiq",
     "arm_column",
     "arms",
+    "candidates",
+    "pareto_frontier",
     "policy_from_dict",
     "policy_names",
     "register_policy",
     "resolve_policy",
+    "simulate",
 ]
