@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     )
     from modelbench.routing.candidates import candidates
     from modelbench.routing.frontier import aiq, pareto_frontier
+    from modelbench.routing.recommend import Recommendation, recommend
     from modelbench.routing.simulate import simulate
     from modelbench.servers.fake import FakeProvider
     from modelbench.servers.local import local_server
@@ -112,6 +113,8 @@ _LAZY: dict[str, str] = {
     "candidates": "modelbench.routing.candidates",
     "pareto_frontier": "modelbench.routing.frontier",
     "simulate": "modelbench.routing.simulate",
+    "Recommendation": "modelbench.routing.recommend",
+    "recommend": "modelbench.routing.recommend",
 }
 
 __all__ = [
@@ -136,6 +139,7 @@ __all__ = [
     "Oracle",
     "Policy",
     "Pricing",
+    "Recommendation",
     "Regex",
     "Registry",
     "ServerError",
@@ -155,6 +159,7 @@ __all__ = [
     "pareto_frontier",
     "policy_from_dict",
     "read_results",
+    "recommend",
     "register_check",
     "register_policy",
     "register_scorer",

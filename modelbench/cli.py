@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "modelbench.commands.local",
     "modelbench.commands.sim",
     "modelbench.commands.run",
+    "modelbench.commands.recommend",
 )
 
 

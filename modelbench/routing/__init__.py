@@ -23,9 +23,11 @@ from modelbench.routing.policies import (
     register_policy,
     resolve_policy,
 )
+from modelbench.routing.recommend import OBJECTIVES, Recommendation, recommend
 from modelbench.routing.simulate import SIMULATE_COLUMNS, simulate
 
 __all__ = [
+    "OBJECTIVES",
     "SIMULATE_COLUMNS",
     "ByCategory",
     "Cascade",
@@ -34,6 +36,7 @@ __all__ = [
     "Fastest",
     "Oracle",
     "Policy",
+    "Recommendation",
     "Single",
     "Weighted",
     "aiq",
@@ -43,6 +46,7 @@ __all__ = [
     "pareto_frontier",
     "policy_from_dict",
     "policy_names",
+    "recommend",
     "register_policy",
     "resolve_policy",
     "simulate",

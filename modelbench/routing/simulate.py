@@ -22,7 +22,7 @@ import pandas as pd
 from modelbench._errors import ModelbenchError
 from modelbench.bench.summary import t_quantile, wilson_interval
 from modelbench.routing._replay import Outcome, Replay, select
-from modelbench.routing.policies import Policy, resolve_policy
+from modelbench.routing.policies import Policy, Single, resolve_policy
 
 __all__ = ["SIMULATE_COLUMNS", "simulate"]
 
@@ -118,8 +118,10 @@ def simulate(
         )
     table = pd.DataFrame(rows, columns=list(SIMULATE_COLUMNS))
     table["frontier"] = pareto_frontier(table)
+    best_figures = {k: v for k, v in singles[best_arm].items() if not k.startswith("_")}
     table.attrs.update(
         best_single=best_arm,
+        best_single_row={"policy": Single(best_arm).describe(), **best_figures},
         folds=k,
         confidence=confidence,
         notes=notes,
@@ -228,7 +230,7 @@ def _mean_interval(values: np.ndarray, confidence: float) -> tuple[float, float,
     if n < 2:
         return mean, math.nan, math.nan
     half = t_quantile(0.5 + confidence / 2, n - 1) * float(x.std(ddof=1)) / math.sqrt(n)
-    return mean, mean - half, mean + half
+    return mean, max(mean - half, 0.0), min(mean + half, 1.0)  # scores live in [0, 1]
 
 
 def _paired(a: np.ndarray, b: np.ndarray, confidence: float) -> dict[str, float]:
