@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -146,25 +147,36 @@ class Replay:
         self.categories: list[str] = [str(c) for c in cats]
         self.frame = frame.assign(prompt_id=results["prompt_id"].astype(str))
         self._accept: dict[Check, np.ndarray] = {}
+        self._arms: dict[str, Outcome] = {}
+        self._members: dict[Any, Outcome] = {}
 
     # --- combinators policies use -----------------------------------------------------------------
 
     def arm(self, name: str) -> Outcome:
-        try:
-            i = self.arms.index(name)
-        except ValueError:
-            raise ModelbenchError(
-                f"arm {name!r} is not in the results{did_you_mean(name, self.arms)}; "
-                f"arms: {', '.join(self.arms)}"
-            ) from None
-        return self._single(np.full(self.n, i))
+        found = self._arms.get(name)
+        if found is None:
+            try:
+                i = self.arms.index(name)
+            except ValueError:
+                raise ModelbenchError(
+                    f"arm {name!r} is not in the results{did_you_mean(name, self.arms)}; "
+                    f"arms: {', '.join(self.arms)}"
+                ) from None
+            found = self._arms[name] = self._single(np.full(self.n, i))
+        return found  # outcomes are never changed in place, so sharing is safe
 
     def member(self, member: object) -> Outcome:
         from modelbench.routing.policies.base import Policy
 
-        if isinstance(member, Policy):
+        if not isinstance(member, Policy):
+            return self.arm(str(member))
+        try:
+            found = self._members.get(member)
+        except TypeError:  # an unhashable user policy
             return member.replay(self)
-        return self.arm(str(member))
+        if found is None:
+            found = self._members[member] = member.replay(self)
+        return found
 
     def fallback(self, outcomes: Sequence[Outcome]) -> Outcome:
         """Next on error; each failed attempt's cost and latency are paid first."""
@@ -193,11 +205,25 @@ class Replay:
         )
 
     def by_category(self, routes: dict[str, Outcome], default: Outcome) -> Outcome:
-        out = default
+        """Each request takes the outcome of its category's route (else ``default``)."""
+        choices: list[Outcome] = [default]
+        slot: dict[int, int] = {id(default): 0}
+        pick = np.zeros(len(self.categories), dtype=np.intp)  # category code -> choice
         for category, outcome in routes.items():
             if category in self.categories:
-                out = select(self.category == self.categories.index(category), outcome, out)
-        return out
+                if id(outcome) not in slot:
+                    slot[id(outcome)] = len(choices)
+                    choices.append(outcome)
+                pick[self.categories.index(category)] = slot[id(outcome)]
+        if len(choices) == 1:
+            return default
+        k = max(o.k for o in choices)
+        stacked = [_fields(o.padded(k)) for o in choices]
+        which, rows = pick[self.category], np.arange(self.n)
+        p, cost, latency, ttft, score, error, final, calls = (
+            np.stack([f[i] for f in stacked])[which, rows] for i in range(8)
+        )
+        return Outcome(p, cost, latency, ttft, score, error, final, calls)
 
     def oracle(self) -> Outcome:
         """The best-scoring arm per request (cheapest on a tie); unscored counts below 0."""

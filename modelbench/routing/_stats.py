@@ -9,7 +9,7 @@ from modelbench.routing._arms import arm_column
 
 __all__ = ["arm_stats", "request_frame"]
 
-_PREPARED = frozenset({"arm", "category", "ok", "quality", "cost", "latency"})
+_PREPARED = frozenset({"arm", "category", "ok", "err", "quality", "cost", "latency"})
 
 
 def request_frame(results: pd.DataFrame) -> pd.DataFrame:
@@ -21,16 +21,14 @@ def request_frame(results: pd.DataFrame) -> pd.DataFrame:
     if set(results.columns) >= _PREPARED and "model" not in results.columns:
         return results
     ok = results["error_type"].fillna("").astype(str).eq("") if "error_type" in results else True
+    category = results["category"].fillna("").astype(str) if "category" in results else ""
+    # Categorical keys: every fit (five per learned policy under CV) groups without re-hashing.
     frame = pd.DataFrame(
-        {
-            "arm": arm_column(results),
-            "category": (
-                results["category"].fillna("").astype(str) if "category" in results else ""
-            ),
-            "ok": ok,
-        },
+        {"arm": arm_column(results).astype("category"), "category": category, "ok": ok},
         index=results.index,
     )
+    frame["category"] = frame["category"].astype("category")
+    frame["err"] = (~frame["ok"]).astype(float)
     for name, column in (("score", "score"), ("cost", "cost_usd"), ("latency", "latency_s")):
         values = (
             pd.to_numeric(results[column], errors="coerce").astype(float)
@@ -46,17 +44,25 @@ def request_frame(results: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def arm_stats(results: pd.DataFrame, *, by_category: bool = False) -> pd.DataFrame:
-    """Per arm (or per category and arm): quality, cost, error_rate, p50, p95, p99 latency."""
+def arm_stats(
+    results: pd.DataFrame, *, by_category: bool = False, latency: bool = True
+) -> pd.DataFrame:
+    """Per arm (or per category and arm): quality, cost, error_rate, n and, with ``latency``,
+    the p50, p95 and p99 latency of successful calls. Indexed by arm name (strings)."""
     frame = request_frame(results)
     keys = ["category", "arm"] if by_category else ["arm"]
     groups = frame.groupby(keys, sort=True, observed=True)
-    stats = groups.agg(
-        quality=("quality", "mean"),
-        cost=("cost", "mean"),
-        error_rate=("ok", lambda s: 1.0 - float(s.mean())),
-        n=("ok", "size"),
-    )
-    quantiles = groups["latency"].quantile([0.5, 0.95, 0.99]).unstack(-1)
-    quantiles.columns = ["p50", "p95", "p99"]
-    return stats.join(quantiles)
+    stats = groups[["quality", "cost", "err"]].mean()
+    stats.columns = ["quality", "cost", "error_rate"]
+    stats["n"] = groups.size()
+    if latency:
+        quantiles = groups["latency"].quantile([0.5, 0.95, 0.99]).unstack(-1)
+        quantiles.columns = ["p50", "p95", "p99"]
+        stats = stats.join(quantiles)
+    if by_category:
+        stats.index = pd.MultiIndex.from_arrays(
+            [stats.index.get_level_values(k).astype(str) for k in keys], names=keys
+        )
+    else:
+        stats.index = pd.Index(stats.index.astype(str), name="arm")
+    return stats

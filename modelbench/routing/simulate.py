@@ -88,11 +88,14 @@ def simulate(
 
     rows = []
     seen: set[str] = set()
+    row_fold: np.ndarray | None = None
     for policy in chosen:
         if policy.learned:
             obj = policy.fit(replay.frame)
             if k >= 2:
-                outcome = _cross_validated(policy, replay, fold_of_request, k)
+                if row_fold is None:
+                    row_fold = _row_folds(replay, fold_of_request)
+                outcome = _cross_validated(policy, replay, fold_of_request, row_fold, k)
             else:
                 outcome = obj.replay(replay)
         else:
@@ -143,15 +146,23 @@ def _folds(replay: Replay, folds: int, seed: int) -> tuple[np.ndarray, int]:
     return fold_of_prompt[replay.prompt], k
 
 
-def _cross_validated(policy: Policy, replay: Replay, fold: np.ndarray, k: int) -> Outcome:
-    prompts = np.asarray(replay.prompts, dtype=object)
-    frame = replay.frame
-    fold_of_prompt = pd.Series(np.zeros(len(prompts), dtype=int), index=prompts)
-    fold_of_prompt.iloc[replay.prompt] = fold
-    row_fold = frame["prompt_id"].map(fold_of_prompt).to_numpy()
+def _row_folds(replay: Replay, fold: np.ndarray) -> np.ndarray:
+    """Fold of every row of ``replay.frame`` (-1 for prompts not replayed: always training)."""
+    per_prompt = np.zeros(len(replay.prompts), dtype=int)
+    per_prompt[replay.prompt] = fold
+    fold_of_prompt = dict(zip(replay.prompts, per_prompt.tolist(), strict=True))
+    codes, uniques = pd.factorize(replay.frame["prompt_id"])
+    per_unique = np.array([fold_of_prompt.get(u, -1) for u in uniques], dtype=int)
+    return per_unique[codes]
+
+
+def _cross_validated(
+    policy: Policy, replay: Replay, fold: np.ndarray, row_fold: np.ndarray, k: int
+) -> Outcome:
+    """Fit on the other folds' prompts, replay on this fold's requests, for every fold."""
     outcome: Outcome | None = None
     for f in range(k):
-        fitted = policy.fit(frame[row_fold != f])
+        fitted = policy.fit(replay.frame[row_fold != f])
         part = fitted.replay(replay)
         outcome = part if outcome is None else select(fold == f, part, outcome)
     assert outcome is not None

@@ -135,12 +135,10 @@ class ByCategory(Policy):
         def wrap(arm: str) -> Member:
             return Fallback([arm, fallback]) if fallback and fallback != arm else arm
 
-        per_category = arm_stats(results, by_category=True)
-        mapping = {
-            str(category): wrap(_choose(group.droplevel(0), tolerance))
-            for category, group in per_category.groupby(level=0, sort=True)
-        }
-        default = wrap(_choose(arm_stats(results), tolerance))
+        per_category = _choose(arm_stats(results, by_category=True, latency=False), tolerance)
+        mapping = {str(c): wrap(arm) for c, arm in per_category.items()}
+        overall = _choose(arm_stats(results, latency=False).assign(category=""), tolerance)
+        default = wrap(overall.iloc[0])
         return cls(mapping, default, learning=Learning(tolerance, fallback))
 
     def fit(self, results: pd.DataFrame) -> Policy:
@@ -156,14 +154,24 @@ class ByCategory(Policy):
         return r.by_category({c: r.member(m) for c, m in self.pairs}, r.member(self.default))
 
 
-def _choose(stats: pd.DataFrame, tolerance: float) -> str:
-    """Cheapest arm within ``tolerance`` of the best quality (no scores: fewest errors)."""
-    if stats["quality"].notna().any():
-        ok = stats[stats["quality"] >= stats["quality"].max() - tolerance - 1e-12]
-        order = ok.assign(_q=-ok["quality"], _a=ok.index).sort_values(["cost", "_q", "_a"])
+def _choose(stats: pd.DataFrame, tolerance: float) -> pd.Series:
+    """Per category: the cheapest arm within ``tolerance`` of the best quality (no scores: the
+    fewest errors, then the cheapest). ``stats`` rows are (category, arm); one sort for all."""
+    import pandas as pd
+
+    frame = stats.reset_index()
+    if "category" not in frame.columns:
+        frame["category"] = ""
+    if frame["quality"].notna().any():
+        best = frame.groupby("category", sort=False)["quality"].transform("max")
+        frame = frame[frame["quality"] >= best - tolerance - 1e-12]
+        columns = ["category", "cost", "quality", "arm"]
+        ascending = [True, True, False, True]
     else:
-        order = stats.assign(_a=stats.index).sort_values(["error_rate", "cost", "_a"])
-    return str(order.index[0])
+        columns = ["category", "error_rate", "cost", "arm"]
+        ascending = [True, True, True, True]
+    first = frame.sort_values(columns, ascending=ascending).drop_duplicates("category")
+    return pd.Series(first["arm"].to_numpy(), index=first["category"].to_numpy())
 
 
 register_policy(ByCategory.family, ByCategory)
