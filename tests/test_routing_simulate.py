@@ -181,6 +181,14 @@ def test_repeats_and_rows_not_answered_by_every_arm() -> None:
     assert table.attrs["dropped_rows"] == 1 and "left out" in table.attrs["notes"][0]
 
 
+def test_unpriced_rows_count_zero_with_a_note() -> None:
+    df = two_arms()
+    df.loc[df["model"] == "strong", "cost_usd"] = np.nan
+    table = simulate(df, [Single("strong")])
+    assert table.iloc[0]["cost_total"] == 0
+    assert any("2 answered rows have no known price" in n for n in table.attrs["notes"])
+
+
 def test_unscored_results_have_no_quality_but_other_figures() -> None:
     df = two_arms().assign(score=np.nan)
     table = simulate(df, [Single("cheap"), Fallback(["cheap", "strong"])])

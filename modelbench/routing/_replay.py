@@ -124,6 +124,7 @@ class Replay:
             return out
 
         ok = frame["ok"].to_numpy(dtype=bool)
+        self.unpriced = int((np.isnan(_column(results, "cost_usd")) & ok)[rows].sum())
         latency = _column(results, "latency_s")
         # A failed attempt's time is paid by whatever comes next; unknown counts 0.
         latency = np.where(~ok & np.isnan(latency), 0.0, latency)

@@ -76,6 +76,11 @@ def simulate(
     notes: list[str] = []
     if k < 2 and any(p.learned for p in chosen):
         notes.append("too few prompts for cross-validation: learned policies scored in-sample")
+    if replay.unpriced:
+        notes.append(
+            f"{replay.unpriced} answered rows have no known price and count $0: "
+            "set prices in the config for real costs"
+        )
     if replay.dropped_rows:
         notes.append(
             f"{replay.dropped_rows} rows left out: their (prompt, repeat) was not answered by "
