@@ -128,6 +128,7 @@ def test_cli_recommend_exit_codes_and_json(
     out = capsys.readouterr().out
     assert "choice: Single(mid) is the cheapest" in out
     assert any(line.startswith(">*") and "Single(mid)" in line for line in out.splitlines())
+    assert "AIQ (area under the cost-quality hull / cost range): 0." in out
 
 
 def test_cli_bad_input_is_one_line_exit_2(

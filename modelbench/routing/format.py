@@ -103,6 +103,10 @@ def format_table(table: pd.DataFrame, chosen: str | None = None) -> str:
         f"vs best: quality minus the best single model ({attrs.get('best_single', '?')}), "
         "paired over prompts"
     )
+    if table["quality"].notna().any():
+        from modelbench.routing.frontier import aiq
+
+        out.append(f"AIQ (area under the cost-quality hull / cost range): {aiq(table):.3f}")
     if bool(table["cv"].any()):
         out.append(f"cv: learned, scored by {attrs.get('folds', '?')}-fold cross-validation")
     out += [f"note: {n}" for n in attrs.get("notes", [])]
