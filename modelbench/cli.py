@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "modelbench.commands.sim",
     "modelbench.commands.run",
     "modelbench.commands.recommend",
+    "modelbench.commands.proxy",
 )
 
 

@@ -9,13 +9,25 @@ from modelbench._env import import_litellm
 LOCAL_PROVIDER = "local"
 """The embedded llama.cpp model that modelbench starts on loopback (extra ``local``)."""
 
-OWN_PROVIDERS: frozenset[str] = frozenset({LOCAL_PROVIDER})
+SIM_PROVIDER = "sim"
+"""Simulated models: the fault-injecting fake provider, started on loopback on demand."""
+
+OWN_PROVIDERS: frozenset[str] = frozenset({LOCAL_PROVIDER, SIM_PROVIDER})
 
 LOCAL_API_BASE_ENV = "MODELBENCH_LOCAL_API_BASE"
 """Where calls and exported configs find a running local model server."""
 
 LOCAL_API_KEY = "sk-local"
 """llama.cpp ignores the key, but the OpenAI client needs a non-empty one."""
+
+SIM_API_BASE_ENV = "MODELBENCH_SIM_API_BASE"
+"""Where calls and exported configs find a running fake provider (``modelbench sim serve``)."""
+
+SIM_API_KEY = "sk-sim"
+"""The fake provider checks no key; the OpenAI client needs a non-empty one."""
+
+OWN_API_BASE_ENV: dict[str, str] = {LOCAL_PROVIDER: LOCAL_API_BASE_ENV, SIM_PROVIDER: SIM_API_BASE_ENV}
+"""The variable that holds the address of each server modelbench starts itself."""
 
 
 @lru_cache(maxsize=1)

@@ -34,7 +34,14 @@ from modelbench.config.schema import (
     PricingConfig,
     RateLimits,
 )
-from modelbench.providers import LOCAL_API_BASE_ENV, LOCAL_API_KEY, LOCAL_PROVIDER
+from modelbench.providers import (
+    LOCAL_API_BASE_ENV,
+    LOCAL_API_KEY,
+    LOCAL_PROVIDER,
+    SIM_API_BASE_ENV,
+    SIM_API_KEY,
+    SIM_PROVIDER,
+)
 
 if TYPE_CHECKING:
     from litellm import Router
@@ -112,6 +119,8 @@ class Deployment:
     weight: float | None = None
     order: int | None = None
     tags: tuple[str, ...] = ()
+    profile: str | None = None
+    """``provider: sim``: the fake provider's profile file (None: its built-in models)."""
 
     @property
     def name(self) -> str:
@@ -126,7 +135,7 @@ class Deployment:
     @property
     def litellm_model(self) -> str:
         """The ``model`` litellm is called with."""
-        if self.provider == LOCAL_PROVIDER:
+        if self.provider in (LOCAL_PROVIDER, SIM_PROVIDER):
             # llama.cpp's OpenAI-compatible server: base models go to /v1/completions.
             prefix = "text-completion-openai" if self.mode == "completion" else "openai"
             return f"{prefix}/{self.model_id}"
@@ -158,6 +167,12 @@ class Deployment:
                     _local_api_base() if resolve else f"os.environ/{LOCAL_API_BASE_ENV}"
                 )
             out.setdefault("api_key", LOCAL_API_KEY)
+        elif self.provider == SIM_PROVIDER:
+            if "api_base" not in out:
+                out["api_base"] = (
+                    _sim_api_base(self.profile) if resolve else f"os.environ/{SIM_API_BASE_ENV}"
+                )
+            out.setdefault("api_key", SIM_API_KEY)
         for key, value in (
             ("rpm", self.rpm),
             ("tpm", self.tpm),
@@ -180,6 +195,12 @@ class Deployment:
         for key in ("rpm", "tpm", "max_parallel_requests", "weight", "order", "tags"):
             params.pop(key, None)
         return params
+
+
+def _sim_api_base(profile: str | None) -> str:
+    from modelbench.servers.fake.shared import ensure_sim_server
+
+    return ensure_sim_server(profile)
 
 
 def _local_api_base() -> str:
@@ -231,11 +252,17 @@ class Registry:
         self.config: Config = loaded.config
         self.source: str = loaded.file
         self.warnings: tuple[str, ...] = loaded.warnings
-        self.models: dict[str, ModelSpec] = _compile_models(loaded.config)
+        self.models: dict[str, ModelSpec] = _compile_models(
+            loaded.config, base_dir=Path(loaded.file).parent
+        )
         self.aliases: dict[str, str] = {
             alias: spec.name for spec in self.models.values() for alias in spec.aliases
         }
         self._router: Router | None = None
+        from modelbench.route_form import compile_routes
+
+        self.routes = compile_routes(self)
+        """Route name -> its compiled policy (``routes:`` of the config)."""
 
     # --- construction -----------------------------------------------------------------------
 
@@ -257,7 +284,11 @@ class Registry:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Registry):
             return NotImplemented
-        return self.models == other.models and self.config.routing == other.config.routing
+        return (
+            self.models == other.models
+            and self.config.routing == other.config.routing
+            and self.config.routes == other.config.routes
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -352,21 +383,51 @@ class Registry:
                 ]
         if self.aliases:
             out["model_group_alias"] = dict(self.aliases)
+        if self.routes:
+            from modelbench.route_form import route_router_settings
+
+            extra = route_router_settings(list(self.routes.values()))
+            out["fallbacks"] = out.get("fallbacks", []) + extra.pop("fallbacks", [])
+            if not out["fallbacks"]:
+                del out["fallbacks"]
+            out.update(extra)
+            # Policies were simulated without retries (LiteLLM's default is 2): say so.
+            out.setdefault("num_retries", routing.retries)
         return out
 
-    def model_list(self, *, resolve: bool) -> list[dict[str, Any]]:
-        """LiteLLM's ``model_list``; ``resolve=True`` reads secrets now (for in-process calls)."""
-        out = []
-        for spec in self.models.values():
-            for dep in spec.deployments:
-                out.append(
-                    {
-                        "model_name": spec.name,
-                        "litellm_params": dep.litellm_params(resolve=resolve),
-                        "model_info": _model_info(spec, dep),
+    def model_list(
+        self, *, resolve: bool, skip: frozenset[str] | set[str] = frozenset()
+    ) -> list[dict[str, Any]]:
+        """LiteLLM's ``model_list``; ``resolve=True`` reads secrets now (for in-process calls).
+
+        Routes add their groups (see route_form.py). ``skip``: deployment ids to leave out.
+        """
+        out = [
+            self.deployment_entry(dep, resolve=resolve)
+            for spec in self.models.values()
+            for dep in spec.deployments
+            if dep.id not in skip
+        ]
+        if self.routes:
+            from modelbench.route_form import quality_tiers, route_entries
+
+            tiers = quality_tiers(list(self.routes.values()))
+            for item in out:
+                if item["model_name"] in tiers:
+                    item["model_info"]["litellm_routing_preferences"] = {
+                        "quality_tier": tiers[item["model_name"]]
                     }
-                )
+            for route in self.routes.values():
+                out += route_entries(route, self.deployment_entry, resolve=resolve, skip=skip)
         return out
+
+    def deployment_entry(self, dep: Deployment, *, resolve: bool) -> dict[str, Any]:
+        """One ``model_list`` entry: a deployment under its model's name."""
+        return {
+            "model_name": dep.model,
+            "litellm_params": dep.litellm_params(resolve=resolve),
+            "model_info": _model_info(self.models[dep.model], dep),
+        }
 
     # --- calls ------------------------------------------------------------------------------
 
@@ -376,18 +437,9 @@ class Registry:
             from modelbench._env import import_litellm
 
             litellm = import_litellm()
-            usable = []
-            for spec in self.models.values():
-                for dep in spec.deployments:
-                    if dep.missing_env():
-                        continue  # reported when this model is called
-                    usable.append(
-                        {
-                            "model_name": spec.name,
-                            "litellm_params": dep.litellm_params(resolve=True),
-                            "model_info": _model_info(spec, dep),
-                        }
-                    )
+            missing = {d.id for d in self.deployments() if d.missing_env()}
+            # Deployments whose secrets are unset are left out (reported when called).
+            usable = self.model_list(resolve=True, skip=missing)
             self._router = litellm.Router(model_list=usable, **self.router_settings())
         return self._router
 
@@ -403,11 +455,22 @@ class Registry:
         return model
 
     def completion(self, model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
-        """Call a model (name or alias) through the Router: fallbacks and balancing apply."""
+        """Call a model (name or alias) through the Router: fallbacks and balancing apply.
+
+        A route (``routes:``) runs its policy; ``category=`` picks a ByCategory route's arm.
+        """
+        if model in self.routes:
+            from modelbench._sync import run_sync
+
+            return run_sync(lambda: self.acompletion(model, messages, **kwargs))
         name = self._check_callable(model)
         return self.router().completion(model=name, messages=messages, **kwargs)
 
     async def acompletion(self, model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
+        if model in self.routes:
+            from modelbench.route_call import acall_route
+
+            return await acall_route(self, model, "chat", messages, kwargs)
         name = self._check_callable(model)
         router: Any = self.router()  # litellm types messages as TypedDicts; ours are dicts
         return await router.acompletion(model=name, messages=messages, **kwargs)
@@ -424,6 +487,10 @@ class Registry:
         return run_sync(lambda: self.atext_completion(model, prompt, **kwargs))
 
     async def atext_completion(self, model: str, prompt: str, **kwargs: Any) -> Any:
+        if model in self.routes:
+            from modelbench.route_call import acall_route
+
+            return await acall_route(self, model, "text", prompt, kwargs)
         name = self._check_callable(model)
         return await self.router().atext_completion(model=name, prompt=prompt, **kwargs)
 
@@ -448,6 +515,8 @@ def _model_info(spec: ModelSpec, dep: Deployment) -> dict[str, Any]:
     embedding = "embedding" in spec.capabilities and "chat" not in spec.capabilities
     mode = "embedding" if embedding else dep.mode
     info: dict[str, Any] = {"id": dep.id, "mode": mode, "backend": dep.backend}
+    if dep.profile is not None:  # `modelbench proxy` starts the fake provider with it
+        info["sim_profile"] = dep.profile
     if spec.description:
         info["description"] = spec.description
     if spec.capabilities:
@@ -465,7 +534,7 @@ def _model_info(spec: ModelSpec, dep: Deployment) -> dict[str, Any]:
 # --- compile: Config -> ModelSpecs -----------------------------------------------------------
 
 
-def _compile_models(cfg: Config) -> dict[str, ModelSpec]:
+def _compile_models(cfg: Config, *, base_dir: Path = Path()) -> dict[str, ModelSpec]:
     specs: dict[str, ModelSpec] = {}
     strategy = cfg.routing.strategy
     for name, entry in cfg.model_items():
@@ -473,7 +542,7 @@ def _compile_models(cfg: Config) -> dict[str, ModelSpec]:
         dep_cfgs = entry.deployment_configs()
         deps = []
         for position, dep_cfg in enumerate(dep_cfgs, start=1):
-            dep = _compile_deployment(name, entry, dep_cfg, cfg.backends, mode)
+            dep = _compile_deployment(name, entry, dep_cfg, cfg.backends, mode, base_dir)
             if strategy == "fallback" and dep.order is None and len(dep_cfgs) > 1:
                 # The fallback strategy tries backends in the order they are listed.
                 dep = _replace(dep, order=position)
@@ -502,6 +571,7 @@ def _compile_deployment(
     dep: DeploymentConfig,
     backends: Mapping[str, BackendConfig],
     mode: Mode,
+    base_dir: Path = Path(),
 ) -> Deployment:
     head, tail = split_ref(dep.backend)
     backend_cfg = backends.get(head)
@@ -536,7 +606,16 @@ def _compile_deployment(
         weight=dep.weight,
         order=dep.order,
         tags=tuple(backend_cfg.tags) if backend_cfg else (),
+        profile=_profile_path(backend_cfg, base_dir),
     )
+
+
+def _profile_path(backend: BackendConfig | None, base_dir: Path) -> str | None:
+    """A sim backend's profile, relative to the config file's folder."""
+    if backend is None or backend.profile is None:
+        return None
+    path = Path(os.path.expandvars(backend.profile)).expanduser()
+    return str(path if path.is_absolute() else (base_dir / path))
 
 
 def _merge_limits(*layers: RateLimits | None) -> RateLimits:

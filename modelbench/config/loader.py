@@ -338,10 +338,18 @@ def _check_references(loaded: LoadedConfig) -> tuple[list[ConfigError], list[str
         if backend.provider not in providers:
             problem(
                 f"backend {name!r}: unknown provider {backend.provider!r}"
-                f"{did_you_mean(backend.provider, providers)} (any litellm provider, or 'local')",
+                f"{did_you_mean(backend.provider, providers)} (any litellm provider, 'local' or 'sim')",
                 "backends",
                 name,
                 "provider",
+            )
+        if backend.profile is not None and backend.provider != "sim":
+            problem(
+                f"backend {name!r}: 'profile' is for simulated backends (provider: sim); "
+                "remove it or set provider: sim",
+                "backends",
+                name,
+                "profile",
             )
         for fld in ("api_key", "api_base", "api_version"):
             raw = getattr(backend, fld)
@@ -418,6 +426,20 @@ def _check_references(loaded: LoadedConfig) -> tuple[list[ConfigError], list[str
                         model,
                         k,
                     )
+    if cfg.routes:
+        from modelbench.config.routes import route_problems
+
+        deployed = {
+            name: [
+                ref
+                for d in entry.deployment_configs()
+                for ref in dict.fromkeys((d.backend, split_ref(d.backend)[0]))
+            ]
+            for name, entry in cfg.model_items()
+        }
+        aliases = {a: name for name, entry in cfg.model_items() for a in entry.aliases}
+        for message, path in route_problems(cfg.routes, deployed, aliases):
+            problem(message, *path)
     if cfg.security and cfg.security.master_key:
         for var in EnvValue(cfg.security.master_key, secret=True).missing():
             warn(f"security.master_key needs ${{{var}}}, which is not set", "security")

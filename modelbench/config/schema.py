@@ -29,6 +29,8 @@ from pydantic import (
     model_validator,
 )
 
+from modelbench.config.routes import PolicySpec, RouteConfig, RouteEvidence
+
 __all__ = [
     "CAPABILITIES",
     "STRATEGIES",
@@ -37,8 +39,11 @@ __all__ = [
     "DeploymentConfig",
     "ModelConfig",
     "MonitoringConfig",
+    "PolicySpec",
     "PricingConfig",
     "RateLimits",
+    "RouteConfig",
+    "RouteEvidence",
     "RoutingConfig",
     "SecurityConfig",
 ]
@@ -115,6 +120,11 @@ class BackendConfig(_Strict):
     tags: list[str] = Field(default_factory=list)
     params: dict[str, Any] = Field(default_factory=dict)
     description: str | None = None
+    profile: str | None = Field(
+        default=None,
+        description="provider sim only: the fake provider's profile file (relative to the "
+        "config), which says each simulated model's latency, faults and accuracy",
+    )
 
 
 class DeploymentConfig(_Strict):
@@ -210,6 +220,8 @@ class Config(_Strict):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     monitoring: MonitoringConfig | None = None
     security: SecurityConfig | None = None
+    routes: dict[str, RouteConfig] = Field(default_factory=dict)
+    """Model names served by a routing policy over the models above (``modelbench export``)."""
 
     def model_items(self) -> list[tuple[str, ModelConfig]]:
         """Every model as (name, full entry); shorthands and bare names become full entries."""
