@@ -122,8 +122,8 @@ def dump_litellm(
         if compiled.tag_filtering:
             lines.append(
                 "  by category: send the request's category as its tag, e.g. "
-                '{"model": "%s", "tags": ["<category>"], ...}; other requests go to the '
-                "deployments tagged 'default'" % name
+                f'{{"model": "{name}", "tags": ["<category>"], ...}}; other requests go to '
+                "the deployments tagged 'default'"
             )
         for note in compiled.notes:
             lines.append(f"  NOTE: {note}")

@@ -26,9 +26,6 @@ SIM_API_BASE_ENV = "MODELBENCH_SIM_API_BASE"
 SIM_API_KEY = "sk-sim"
 """The fake provider checks no key; the OpenAI client needs a non-empty one."""
 
-OWN_API_BASE_ENV: dict[str, str] = {LOCAL_PROVIDER: LOCAL_API_BASE_ENV, SIM_PROVIDER: SIM_API_BASE_ENV}
-"""The variable that holds the address of each server modelbench starts itself."""
-
 
 @lru_cache(maxsize=1)
 def known_providers() -> frozenset[str]:

@@ -53,7 +53,8 @@ async def acall_route(
             return await _call(router, kind, group, payload, kwargs)
         try:
             # The cascade itself moves on after an error: no Router fallback inside a step.
-            response = await _call(router, kind, group, payload, {**kwargs, "disable_fallbacks": True})
+            step = {**kwargs, "disable_fallbacks": True}
+            response = await _call(router, kind, group, payload, step)
         except Exception:  # any failure of a step escalates, as in the simulation
             continue
         if await _accepts(check, _text(response, kind), registry):

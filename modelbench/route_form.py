@@ -170,7 +170,8 @@ def _compile(name: str, route: RouteConfig, registry: Registry) -> CompiledRoute
         per_category[tag] = (_levels(member, registry, name), _accept_of(member))
     if DEFAULT_TAG not in per_category:
         assert spec.default is not None
-        per_category[DEFAULT_TAG] = (_levels(spec.default, registry, name), _accept_of(spec.default))
+        default = spec.default
+        per_category[DEFAULT_TAG] = (_levels(default, registry, name), _accept_of(default))
     depth = max(len(lv) for lv, _ in per_category.values())
     levels = [
         [
@@ -187,8 +188,8 @@ def _compile(name: str, route: RouteConfig, registry: Registry) -> CompiledRoute
     }
     for tag, (_, accept) in per_category.items():
         if accept is not None:
-            member = (spec.mapping or {}).get(tag, spec.default)
-            notes.append(_cascade_note(name, member, category=tag))
+            owner = (spec.mapping or {}).get(tag, spec.default)
+            notes.append(_cascade_note(name, owner, category=tag))
     return CompiledRoute(
         name=name,
         config=route,

@@ -96,7 +96,9 @@ def test_litellm_form_of_each_policy() -> None:
     # cascade: errors move down the levels in LiteLLM; the check stays ours
     assert {"casc": ["casc~2"]} in settings["fallbacks"]
     # bycategory: tags, the rest tagged 'default', tag filtering on
-    tags = {(g["litellm_params"]["model"], tuple(g["litellm_params"]["tags"])) for g in groups["cat"]}
+    tags = {
+        (g["litellm_params"]["model"], tuple(g["litellm_params"]["tags"])) for g in groups["cat"]
+    }
     assert tags == {
         ("anthropic/strong-1", ("math",)),
         ("openai/broken-1", ("chat",)),
@@ -210,7 +212,9 @@ def test_route_errors_are_located_one_line_each() -> None:
 
 
 def test_policy_shape_errors_name_the_route() -> None:
-    text = "models: {cheap: openai/c}\nroutes:\n  bad:\n    policy: weighted\n    members: [cheap]\n"
+    text = (
+        "models: {cheap: openai/c}\nroutes:\n  bad:\n    policy: weighted\n    members: [cheap]\n"
+    )
     with pytest.raises(ConfigError) as info:
         load_config_text(text, file="c.yaml")
     assert str(info.value) == (
@@ -222,12 +226,12 @@ def test_sim_backend_exports_its_address_variable(tmp_path: Path) -> None:
     profile = tmp_path / "p.yaml"
     profile.write_text("models: {small: {}}\n")
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(
-        "models: {s: sim/small}\nbackends: {sim: {provider: sim, profile: p.yaml}}\n"
-    )
+    cfg.write_text("models: {s: sim/small}\nbackends: {sim: {provider: sim, profile: p.yaml}}\n")
     item = Registry.from_yaml(cfg).to_litellm_config()["model_list"][0]
     assert item["litellm_params"]["api_base"] == "os.environ/MODELBENCH_SIM_API_BASE"
     assert item["litellm_params"]["model"] == "openai/small"
     assert item["model_info"]["sim_profile"] == str(profile)
     with pytest.raises(ConfigError, match="'profile' is for simulated backends"):
-        load_config_text("models: {a: openai/x}\nbackends: {openai: {provider: openai, profile: p}}\n")
+        load_config_text(
+            "models: {a: openai/x}\nbackends: {openai: {provider: openai, profile: p}}\n"
+        )

@@ -5,7 +5,15 @@ traffic goes (one proxy start carries every route)."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +23,16 @@ import yaml
 
 from modelbench.cli import main
 from modelbench.servers.fake import FakeProvider
-from modelbench.servers.proxy import litellm_proxy
 
 pytestmark = pytest.mark.slow
 
 ROWS = [
-    {"id": f"cap-{i}", "prompt": f"Capital number {i}?", "expected": f"City{i}", "category": "capitals"}
+    {
+        "id": f"cap-{i}",
+        "prompt": f"Capital number {i}?",
+        "expected": f"City{i}",
+        "category": "capitals",
+    }
     for i in range(10)
 ] + [
     {"id": f"sum-{i}", "prompt": f"What is {i} + {i}?", "expected": str(2 * i), "category": "math"}
@@ -62,6 +74,49 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[P
         yield tmp_path, fake
 
 
+@dataclass(frozen=True)
+class Served:
+    api_base: str
+    headers: dict[str, str]
+    printed: str
+
+
+@contextmanager
+def modelbench_proxy(path: Path) -> Iterator[Served]:
+    """``modelbench proxy PATH`` as a user runs it; Ctrl-C (SIGINT) at the end."""
+    env = {k: v for k, v in os.environ.items() if k != "LITELLM_MASTER_KEY"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "modelbench", "proxy", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    printed = ""
+    deadline = time.monotonic() + 120
+    while "Ctrl-C to stop" not in printed:
+        line = proc.stdout.readline()
+        assert line and time.monotonic() < deadline, printed
+        printed += line
+    try:
+        url = re.search(r"LiteLLM Proxy listening: (\S+)", printed)
+        key = re.search(
+            r"master key: generated for this run \(set LITELLM_MASTER_KEY\): (\S+)", printed
+        )
+        assert url and key, printed
+        assert (
+            f"curl -s {url[1]}/v1/chat/completions -H 'Authorization: Bearer {key[1]}'" in printed
+        )
+        yield Served(url[1] + "/v1", {"Authorization": f"Bearer {key[1]}"}, printed)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, rest
+    assert "stopped" in rest
+
+
 def _chat(proxy: Any, model: str, text: str, tags: list[str] | None = None) -> httpx.Response:
     body: dict[str, Any] = {"model": model, "messages": [{"role": "user", "content": text}]}
     if tags:
@@ -81,8 +136,18 @@ def test_recommend_export_and_serve(
     tmp, fake = workdir
     cfg, results = tmp / "config.yaml", tmp / "results.jsonl"
     code = main(
-        ["run", str(cfg), str(tmp / "qa.jsonl"), "--scorer", "exact", "--out", str(results),
-         "--no-progress", "--repeats", "2"]
+        [
+            "run",
+            str(cfg),
+            str(tmp / "qa.jsonl"),
+            "--scorer",
+            "exact",
+            "--out",
+            str(results),
+            "--no-progress",
+            "--repeats",
+            "2",
+        ]
     )
     assert code == 0
     # The recommended route under a quality floor, then three routes given by hand.
@@ -94,7 +159,9 @@ def test_recommend_export_and_serve(
     # The learned ByCategory is what the data says; this one is fixed so the test knows it.
     data = yaml.safe_load(t3.read_text())
     data["routes"]["cat"] = {
-        "policy": "bycategory", "mapping": {"capitals": "mid", "math": "strong"}, "default": "mid"
+        "policy": "bycategory",
+        "mapping": {"capitals": "mid", "math": "strong"},
+        "default": "mid",
     }
     t4.write_text(yaml.safe_dump(data))
     exported = tmp / "tuned.litellm.yaml"
@@ -114,7 +181,7 @@ def test_recommend_export_and_serve(
     assert {"fb": ["fb~2"]} in litellm_cfg["router_settings"]["fallbacks"]
 
     fake.reset()
-    with litellm_proxy(exported) as proxy:
+    with modelbench_proxy(exported) as proxy:
         # routed: traffic only to the arms the recommendation names
         for i in range(10):
             assert _chat(proxy, "routed", f"What is {i} + {i}?").status_code == 200
@@ -150,3 +217,7 @@ def test_recommend_export_and_serve(
         stats = fake.stats()
         assert stats.requests.get("strong", 0) == 6
         assert stats.requests.get("mid", 0) == 4
+    # Ctrl-C stopped the proxy it started (the fake provider was ours, so it still answers)
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(proxy.api_base.removesuffix("/v1") + "/health/liveliness", timeout=5)
+    assert fake.stats().total >= 0

@@ -338,7 +338,8 @@ def _check_references(loaded: LoadedConfig) -> tuple[list[ConfigError], list[str
         if backend.provider not in providers:
             problem(
                 f"backend {name!r}: unknown provider {backend.provider!r}"
-                f"{did_you_mean(backend.provider, providers)} (any litellm provider, 'local' or 'sim')",
+                f"{did_you_mean(backend.provider, providers)} "
+                "(any litellm provider, 'local' or 'sim')",
                 "backends",
                 name,
                 "provider",

@@ -1,4 +1,4 @@
-"""``routes:``: model names served by a routing policy, as users (and ``modelbench export``) write them.
+"""``routes:``: model names served by a routing policy (written by hand or by export).
 
     routes:
       routed:                                   # the name clients call
@@ -53,7 +53,9 @@ class _Strict(BaseModel):
 class PolicySpec(_Strict):
     """A routing policy over arms, in the form ``Policy.to_dict()`` writes."""
 
-    policy: Literal["single", "fallback", "weighted", "cheapest", "fastest", "cascade", "bycategory"]
+    policy: Literal[
+        "single", "fallback", "weighted", "cheapest", "fastest", "cascade", "bycategory"
+    ]
     arm: str | None = None
     """single: the one arm."""
     members: list[str | PolicySpec] | None = None
@@ -264,7 +266,8 @@ def _policy_problems(
                 yield (f"route {route!r}: {problem}", at)
         else:
             yield from _policy_problems(route, child, at, inner, models, aliases)
-    judge = (spec.accept or {}).get("model") if (spec.accept or {}).get("check") == "judge" else None
+    accept = spec.accept or {}
+    judge = accept.get("model") if accept.get("check") == "judge" else None
     if isinstance(judge, str):
         problem = _arm_problem(judge, models, aliases)
         if problem:

@@ -94,11 +94,17 @@ def tune(
         if recommendation is None:
             from modelbench.routing.recommend import recommend
 
-            recommendation = recommend(results, objective=objective, **constraints)
+            recommendation = recommend(
+                results,
+                objective=objective,
+                min_quality=constraints.get("min_quality"),
+                max_p95_s=constraints.get("max_p95_s"),
+                max_cost_per_1k=constraints.get("max_cost_per_1k"),
+                max_error_rate=constraints.get("max_error_rate"),
+            )
         if not recommendation.met:
             raise ModelbenchError(
-                f"no policy meets the constraints, so nothing was exported: "
-                f"{recommendation.reason}"
+                f"no policy meets the constraints, so nothing was exported: {recommendation.reason}"
             )
         chosen: Policy = recommendation.policy
     else:
@@ -107,7 +113,10 @@ def tune(
         raise ModelbenchError(f"{chosen.describe()} is a reference, not a policy a gateway runs")
     chosen = chosen.fit(results)  # learned policies: fitted on every prompt for export
     route = route_config(
-        chosen, results, recommendation=recommendation, results_path=source,
+        chosen,
+        results,
+        recommendation=recommendation,
+        results_path=source,
         objective=objective if policy is None else None,
         constraints={k: float(v) for k, v in constraints.items() if v is not None},
     )
@@ -230,8 +239,10 @@ def _figures(
 
 
 def _tokens(results: pd.DataFrame) -> dict[str, float]:
-    from modelbench.routing.arms import arm_column
+    from modelbench.routing._arms import arm_column
 
+    if "input_tokens" not in results or "output_tokens" not in results:
+        return {}
     ok = results[results["error_type"].fillna("") == ""] if "error_type" in results else results
     total = ok["input_tokens"].astype(float).fillna(0) + ok["output_tokens"].astype(float).fillna(0)
     means = total.groupby(arm_column(ok)).mean()
