@@ -19,17 +19,23 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[local,proxy,notebook,dev]'
 	touch $@
 
-# The main job on the embedded local model (no key, no network); cloud models in the config
-# join in when their API keys are set.
+# The main job on the embedded local model beside two SIMULATED backends (the fake provider,
+# examples/sim_profile.yaml), no key and no network; cloud models in the config join in when
+# their API keys are set. Ends with the recommended routing policy, exported in both formats.
+DEMO := examples/demo.yaml
 demo: venv
 	mkdir -p $(OUT)
 	rm -f $(OUT)/results.jsonl
-	$(MB) validate examples/local.yaml
-	$(MB) run examples/local.yaml data/quickstart.jsonl --repeats 2 --scorer exact \
+	$(MB) validate $(DEMO)
+	$(MB) run $(DEMO) data/quickstart.jsonl --repeats 2 --scorer exact \
 		--out $(OUT)/results.jsonl --no-progress
 	$(MB) report $(OUT)/results.jsonl --html $(OUT)/report.html
-	$(MB) export examples/local.yaml --format litellm -o $(OUT)/litellm_config.yaml
-	@echo "wrote $(OUT)/results.jsonl, $(OUT)/report.html, $(OUT)/litellm_config.yaml"
+	$(MB) export $(DEMO) --results $(OUT)/results.jsonl --objective cost --min-quality 0.8 \
+		--format modelbench -o $(OUT)/tuned.yaml
+	$(MB) export $(OUT)/tuned.yaml --format litellm -o $(OUT)/tuned.litellm.yaml
+	$(MB) recommend $(OUT)/results.jsonl --objective cost --min-quality 0.8
+	@echo "wrote $(OUT)/results.jsonl, $(OUT)/report.html, $(OUT)/tuned.yaml, $(OUT)/tuned.litellm.yaml"
+	@echo "serve it: $(MB) proxy $(OUT)/tuned.litellm.yaml"
 
 lint: venv
 	$(VENV)/bin/ruff check modelbench tests benchmarks

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from modelbench.routing.frontier import aiq, pareto_frontier
     from modelbench.routing.recommend import Recommendation, recommend
     from modelbench.routing.simulate import simulate
+    from modelbench.routing.tune import Tuned, tune
     from modelbench.servers.fake import FakeProvider
     from modelbench.servers.local import local_server
 
@@ -115,6 +116,8 @@ _LAZY: dict[str, str] = {
     "simulate": "modelbench.routing.simulate",
     "Recommendation": "modelbench.routing.recommend",
     "recommend": "modelbench.routing.recommend",
+    "Tuned": "modelbench.routing.tune",
+    "tune": "modelbench.routing.tune",
 }
 
 __all__ = [
@@ -144,6 +147,7 @@ __all__ = [
     "Registry",
     "ServerError",
     "Single",
+    "Tuned",
     "UnknownModelError",
     "ValidJSON",
     "Weighted",
@@ -169,6 +173,7 @@ __all__ = [
     "simulate",
     "summarize",
     "to_litellm_config",
+    "tune",
 ]
 
 

@@ -235,3 +235,17 @@ def test_sim_backend_exports_its_address_variable(tmp_path: Path) -> None:
         load_config_text(
             "models: {a: openai/x}\nbackends: {openai: {provider: openai, profile: p}}\n"
         )
+
+
+def test_sim_profile_follows_the_exported_file(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "p.yaml").write_text("models: {small: {}}\n")
+    cfg = tmp_path / "src" / "c.yaml"
+    cfg.write_text("models: {s: sim/small}\nbackends: {sim: {provider: sim, profile: p.yaml}}\n")
+    out = tmp_path / "out" / "tuned.yaml"
+    out.parent.mkdir()
+    out.write_text(dump_modelbench(Registry.from_yaml(cfg), source=str(cfg), output=str(out)))
+    assert yaml.safe_load(out.read_text())["backends"]["sim"]["profile"] == "../src/p.yaml"
+    assert Registry.from_yaml(out).resolve("s")[0].profile == str(
+        tmp_path / "out" / "../src/p.yaml"
+    )

@@ -107,7 +107,7 @@ def modelbench_proxy(path: Path) -> Iterator[Served]:
         )
         assert url and key, printed
         assert (
-            f"curl -s {url[1]}/v1/chat/completions -H 'Authorization: Bearer {key[1]}'" in printed
+            f'curl -s {url[1]}/v1/chat/completions -H "Authorization: Bearer {key[1]}"' in printed
         )
         yield Served(url[1] + "/v1", {"Authorization": f"Bearer {key[1]}"}, printed)
     finally:

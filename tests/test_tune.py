@@ -9,7 +9,7 @@ import yaml
 
 from modelbench import ModelbenchError, Registry
 from modelbench.routing.tune import tune
-from tests.routing_data import frame, row
+from routing_data import frame, row
 
 CONFIG: dict[str, Any] = {
     "models": {

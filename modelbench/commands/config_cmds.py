@@ -120,7 +120,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "litellm":
         text = dump_litellm(registry, source=args.config, output=args.output)
     else:
-        text = dump_modelbench(registry, source=args.config)
+        text = dump_modelbench(registry, source=args.config, output=args.output)
     _write(text, args.output)
     return 0
 

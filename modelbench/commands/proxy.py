@@ -127,7 +127,7 @@ def curl_line(url: str, model: str, key_shown: str, *, tags: list[str] | None = 
     if tags:
         body += ', "tags": [' + ", ".join(f'"{t}"' for t in tags) + "]"
     return (
-        f"curl -s {url}/v1/chat/completions -H 'Authorization: Bearer {key_shown}' "
+        f'curl -s {url}/v1/chat/completions -H "Authorization: Bearer {key_shown}" '  # $VAR expands
         f"-H 'Content-Type: application/json' -d '{{{body}}}'"
     )
 

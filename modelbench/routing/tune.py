@@ -50,7 +50,7 @@ class Tuned:
         if format == "litellm":
             return dump_litellm(self.registry, source=self.registry.source, output=output)
         if format == "modelbench":
-            return dump_modelbench(self.registry, source=self.registry.source)
+            return dump_modelbench(self.registry, source=self.registry.source, output=output)
         raise ModelbenchError(f"unknown export format {format!r}; use 'modelbench' or 'litellm'")
 
     def write(self, path: str | Path, format: Format = "modelbench") -> Path:
