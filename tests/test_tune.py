@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 import yaml
+from routing_data import frame, row
 
 from modelbench import ModelbenchError, Registry
 from modelbench.routing.tune import tune
-from routing_data import frame, row
 
 CONFIG: dict[str, Any] = {
     "models": {
