@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from modelbench._errors import ConfigError
 from modelbench.config.env import EnvValue
-from modelbench.providers import LOCAL_API_BASE_ENV, LOCAL_API_KEY, LOCAL_PROVIDER
+from modelbench.providers import (
+    LOCAL_API_BASE_ENV,
+    LOCAL_API_KEY,
+    LOCAL_PROVIDER,
+    SIM_API_BASE_ENV,
+    SIM_API_KEY,
+    SIM_PROVIDER,
+)
 
 if TYPE_CHECKING:
     from modelbench.registry import Registry
@@ -115,6 +122,7 @@ def from_litellm_config(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
     backends: dict[str, dict[str, Any]] = {}
     models: dict[str, dict[str, Any]] = {}
     strategy_hint = {"weight": False, "order": False}
+    skipped_routes: set[str] = set()
 
     model_list = data.get("model_list") or []
     if not isinstance(model_list, list):
@@ -141,6 +149,15 @@ def from_litellm_config(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
             warnings.append(f"{where} ({name}): model_info is not a mapping; dropped")
             info = {}
         info = dict(info)
+        route = info.get("modelbench_route")
+        if route is not None:
+            if route not in skipped_routes:
+                skipped_routes.add(route)
+                warnings.append(
+                    f"{where}: model groups of route {route!r} (a modelbench policy) are "
+                    "skipped: import the modelbench file it was exported with instead"
+                )
+            continue
         dep = _import_deployment(params, info, backends, where, warnings)
         strategy_hint["weight"] |= "weight" in dep
         strategy_hint["order"] |= "order" in dep
@@ -296,6 +313,14 @@ def _import_deployment(
         connection.pop("api_base")
         if connection.get("api_key") == LOCAL_API_KEY:
             connection.pop("api_key")
+    elif provider == "openai" and connection.get("api_base") == "${" + SIM_API_BASE_ENV + "}":
+        # A simulated backend: back to `provider: sim` with the profile export recorded.
+        provider = SIM_PROVIDER
+        connection.pop("api_base")
+        if connection.get("api_key") == SIM_API_KEY:
+            connection.pop("api_key")
+        if info.get("sim_profile"):
+            connection["profile"] = str(info.pop("sim_profile"))
     if not model_id and connection:
         # A bare name with its own key or endpoint needs a backend to hold them.
         from modelbench.providers import infer_provider

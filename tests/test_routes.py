@@ -249,3 +249,19 @@ def test_sim_profile_follows_the_exported_file(tmp_path: Path) -> None:
     assert Registry.from_yaml(out).resolve("s")[0].profile == str(
         tmp_path / "out" / "../src/p.yaml"
     )
+
+
+def test_import_litellm_reads_sim_back_and_names_skipped_routes(tmp_path: Path) -> None:
+    from modelbench.litellm_form import from_litellm_config
+
+    (tmp_path / "p.yaml").write_text("models: {small: {}, big: {}}\n")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        "models: {s: sim/small, b: sim/big}\n"
+        "backends: {sim: {provider: sim, profile: p.yaml}}\n"
+        "routes: {routed: {policy: fallback, members: [s, b]}}\n"
+    )
+    data, warnings = from_litellm_config(Registry.from_yaml(cfg).to_litellm_config())
+    assert data["backends"] == {"sim": {"provider": "sim", "profile": str(tmp_path / "p.yaml")}}
+    assert set(data["models"]) == {"s", "b"}
+    assert any("route 'routed' (a modelbench policy) are skipped" in w for w in warnings)
