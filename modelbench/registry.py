@@ -615,7 +615,7 @@ def _profile_path(backend: BackendConfig | None, base_dir: Path) -> str | None:
     if backend is None or backend.profile is None:
         return None
     path = Path(os.path.expandvars(backend.profile)).expanduser()
-    return str(path if path.is_absolute() else (base_dir / path))
+    return os.path.normpath(path if path.is_absolute() else (base_dir / path))
 
 
 def _merge_limits(*layers: RateLimits | None) -> RateLimits:

@@ -246,9 +246,7 @@ def test_sim_profile_follows_the_exported_file(tmp_path: Path) -> None:
     out.parent.mkdir()
     out.write_text(dump_modelbench(Registry.from_yaml(cfg), source=str(cfg), output=str(out)))
     assert yaml.safe_load(out.read_text())["backends"]["sim"]["profile"] == "../src/p.yaml"
-    assert Registry.from_yaml(out).resolve("s")[0].profile == str(
-        tmp_path / "out" / "../src/p.yaml"
-    )
+    assert Registry.from_yaml(out).resolve("s")[0].profile == str(tmp_path / "src" / "p.yaml")
 
 
 def test_import_litellm_reads_sim_back_and_names_skipped_routes(tmp_path: Path) -> None:
