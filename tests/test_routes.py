@@ -263,3 +263,25 @@ def test_import_litellm_reads_sim_back_and_names_skipped_routes(tmp_path: Path) 
     assert data["backends"] == {"sim": {"provider": "sim", "profile": str(tmp_path / "p.yaml")}}
     assert set(data["models"]) == {"s", "b"}
     assert any("route 'routed' (a modelbench policy) are skipped" in w for w in warnings)
+
+
+def test_cascade_with_a_judge_asks_the_judge_model() -> None:
+    models = {
+        **MODELS,
+        "says_yes": {"backend": "openai/j1", "params": {"mock_response": "YES, fine"}},
+        "says_no": {"backend": "openai/j2", "params": {"mock_response": "NO"}},
+    }
+
+    def run(judge: str) -> str:
+        accept = {"check": "judge", "model": judge}
+        route = {"policy": "cascade", "members": ["cheap", "strong"], "accept": accept}
+        reg = Registry.from_dict({"models": models, "backends": BACKENDS, "routes": {"r": route}})
+        return str(reg.completion("r", messages()).choices[0].message.content)
+
+    assert run("says_yes") == "not json"
+    assert run("says_no") == '{"answer": 42}'
+
+
+def test_text_completion_runs_a_route() -> None:
+    reply = registry(ALL_ROUTES).text_completion("fb", "Q: 1+1?\nA:")
+    assert reply.choices[0].text == '{"answer": 42}'
