@@ -161,17 +161,24 @@ def _compile(name: str, route: RouteConfig, registry: Registry) -> CompiledRoute
         )
     per_category: dict[str, tuple[list[Level], Mapping[str, Any] | None]] = {}
     for category, member in (spec.mapping or {}).items():
-        tag = category or DEFAULT_TAG
-        if tag in per_category:
+        if category == DEFAULT_TAG:
             raise ConfigError(
                 f"route {name!r}: category {category!r} is LiteLLM's tag for everything else; "
-                "rename the category"
+                "rename the category in the dataset and benchmark again"
             )
+        tag = category or DEFAULT_TAG
         per_category[tag] = (_levels(member, registry, name), _accept_of(member))
     if DEFAULT_TAG not in per_category:
         assert spec.default is not None
         default = spec.default
         per_category[DEFAULT_TAG] = (_levels(default, registry, name), _accept_of(default))
+    elif spec.default is not None and spec.default != (spec.mapping or {}).get(""):
+        notes.append(
+            f"route {name!r}: requests without a category and requests of a category not "
+            "listed share LiteLLM's 'default' tag, so both go where requests without a "
+            "category go; the policy sends the second kind to its default "
+            f"({spec.default if isinstance(spec.default, str) else spec.default.policy})"
+        )
     depth = max(len(lv) for lv, _ in per_category.values())
     levels = [
         [

@@ -285,3 +285,28 @@ def test_cascade_with_a_judge_asks_the_judge_model() -> None:
 def test_text_completion_runs_a_route() -> None:
     reply = registry(ALL_ROUTES).text_completion("fb", "Q: 1+1?\nA:")
     assert reply.choices[0].text == '{"answer": 42}'
+
+
+def test_cheapest_route_picks_by_price_in_process() -> None:
+    def answers(cheap_cost_per_1k: float) -> set[str]:
+        route = {
+            "policy": "cheapest",
+            "arms": ["cheap", "strong"],
+            "evidence": {"arms": {"cheap": {"cost_per_1k": cheap_cost_per_1k, "tokens": 20}}},
+        }
+        reg = registry({"low": route})
+        return {str(reg.completion("low", messages()).choices[0].message.content) for _ in range(4)}
+
+    assert answers(0.02) == {"not json"}  # cheap: 1e-6 per token against strong's 3e-6
+    assert answers(2000.0) == {'{"answer": 42}'}  # cheap measured at 0.1 per token: strong
+
+
+def test_by_category_without_a_category_shares_litellms_default_tag() -> None:
+    route = {"policy": "bycategory", "mapping": {"": "mid", "math": "strong"}, "default": "cheap"}
+    reg = registry({"cat": route})
+    notes = reg.routes["cat"].notes
+    assert len(notes) == 1 and "share LiteLLM's 'default' tag" in notes[0] and "(cheap)" in notes[0]
+    assert "NOTE: route 'cat': requests without a category" in dump_litellm(reg, source="c")
+    assert reg.completion("cat", messages()).choices[0].message.content == "mid says hi"
+    with pytest.raises(ConfigError, match="'default' is LiteLLM's tag for everything else"):
+        registry({"cat": {**route, "mapping": {"default": "mid"}}})

@@ -246,6 +246,12 @@ def _policy_problems(
             path,
         )
         return
+    if spec.policy == "bycategory" and "default" in (spec.mapping or {}):
+        yield (
+            f"route {route!r}: category 'default' is LiteLLM's tag for everything else; "
+            "rename the category in the dataset and benchmark again",
+            (*path, "mapping", "default"),
+        )
     inner = spec.policy if spec.policy in _NESTABLE else "fallback"
     children: list[tuple[str | PolicySpec, Path_]] = []
     if spec.arm is not None:
