@@ -144,7 +144,7 @@ def test_stream_call_times_from_litellms_send_not_its_preparation(
 ) -> None:
     from litellm.integrations.custom_logger import CustomLogger
 
-    from modelbench.bench import _sendtime
+    from modelbench.bench import _clients, _sendtime
 
     seen: list[str] = []
 
@@ -168,19 +168,67 @@ def test_stream_call_times_from_litellms_send_not_its_preparation(
     assert _sendtime._hook() in litellm.input_callback
     assert len(set(seen)) == 4  # the user's callback saw every call, each with its own id
     assert not _sendtime._PENDING  # nothing left behind
-    hooked = asyncio.run(one_by_one())
-    monkeypatch.setattr(_sendtime, "sent_at", lambda call_id: None)  # the hook never fires
-    fallback = asyncio.run(one_by_one())
-    for timed, untimed in zip(hooked, fallback, strict=True):
+    wired = asyncio.run(one_by_one())  # stamped at modelbench's own transport
+    monkeypatch.setattr(_clients, "openai_client", lambda kwargs, chat: None)
+
+    async def hook_then_fallback() -> tuple[list[CallResult], list[CallResult]]:
+        await one_by_one()  # litellm builds its clients for this loop: not what is compared
+        hooked = await one_by_one()  # litellm's own client: stamped at its pre-call hook
+        with monkeypatch.context() as patch:
+            patch.setattr(_sendtime, "sent_at", lambda call_id: None)  # the hook never fires
+            return hooked, await one_by_one()
+
+    hooked, fallback = asyncio.run(hook_then_fallback())
+    for at_wire, timed, untimed in zip(wired, hooked, fallback, strict=True):
+        assert 0 < at_wire.ttft_s <= at_wire.latency_s
         assert 0 < timed.ttft_s <= timed.latency_s
-        # the fallback timer includes the user's 100 ms; the send stamp comes after it
+        # the fallback timer includes the user's 100 ms; the send stamps come after it
         assert timed.ttft_s < untimed.ttft_s - 0.05
+        assert at_wire.ttft_s < untimed.ttft_s - 0.05
+        assert at_wire.token_source == "provider"  # the fake's usage seen at the wire
+        assert timed.token_source == untimed.token_source == "unknown"  # not seen
 
 
-def test_text_completions_reuse_one_client_per_backend_within_a_run(
+def test_latency_is_the_backends_not_litellms_parsing(
+    fake_provider_factory: Any, litellm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every token arrives 100 ms after the request; litellm is made to take 30 ms a chunk."""
+    from modelbench.bench import _clients
+
+    fake = fake_provider_factory({"models": {"burst": {"ttft_s": 0.1, "output_tokens": 10}}})
+    reg = Registry.from_dict(
+        {
+            "models": {"burst": "fake/burst"},
+            "backends": {"fake": {"provider": "openai", "api_base": fake.api_base, "api_key": "k"}},
+        }
+    )
+    deployment = reg.deployments(["burst"])[0]
+    real = litellm.acompletion
+
+    async def slow_parsing(*args: Any, **kwargs: Any) -> Any:
+        stream = await real(*args, **kwargs)
+
+        async def chunks() -> Any:
+            async for chunk in stream:
+                time.sleep(0.03)  # litellm's CPU per chunk, exaggerated
+                yield chunk
+
+        return chunks()
+
+    monkeypatch.setattr(litellm, "acompletion", slow_parsing)
+    at_wire = asyncio.run(stream_call(deployment, ITEM, request_kwargs(deployment)))
+    monkeypatch.setattr(_clients, "openai_client", lambda kwargs, chat: None)
+    after_parsing = asyncio.run(stream_call(deployment, ITEM, request_kwargs(deployment)))
+    assert at_wire.output == after_parsing.output and at_wire.output_tokens == 10
+    assert 0.09 < at_wire.ttft_s <= at_wire.latency_s < 0.2  # when the bytes came
+    assert after_parsing.latency_s > 0.35  # 10+ chunks x 30 ms of parsing on top
+
+
+def test_calls_reuse_one_client_per_backend_within_a_run(
     fake_provider: FakeProvider, litellm: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from modelbench.bench import Benchmark, _clients
+    from modelbench.bench._wire import WireTransport
 
     reg = registry(fake_provider.api_base)
     items = [{"id": f"q{i}", "prompt": f"Question {i}?"} for i in range(3)]
@@ -194,13 +242,14 @@ def test_text_completions_reuse_one_client_per_backend_within_a_run(
         return await text_call(*args, **kwargs)
 
     async def chat_spy(*args: Any, **kwargs: Any) -> Any:
-        chat_clients.append(kwargs.get("client"))
+        if "mock_response" not in kwargs:
+            chat_clients.append(kwargs.get("client"))
         return await chat_call(*args, **kwargs)
 
     monkeypatch.setattr(litellm, "atext_completion", text_spy)
     monkeypatch.setattr(litellm, "acompletion", chat_spy)
 
-    def run() -> dict[tuple[str, str, int], tuple[str, float, float]]:
+    def run() -> dict[tuple[str, str, int], tuple[str, float, float, str]]:
         bench = Benchmark(reg, items, models=["base", "chat"], repeats=2, progress=False)
         frame = bench.run()
         assert (frame["error_type"] == "").all()
@@ -209,53 +258,67 @@ def test_text_completions_reuse_one_client_per_backend_within_a_run(
                 row.output,
                 row.input_tokens,
                 row.output_tokens,
+                row.token_source,
             )
             for row in frame.itertuples()
         }
 
     reused = run()
     assert len(clients) == 6 and clients[0] is not None
-    assert all(client is clients[0] for client in clients)  # one client, its pool reused
+    # one client for the backend, text and chat alike: its connections are reused
+    assert all(client is clients[0] for client in clients + chat_clients)
+    assert len(chat_clients) == 6
     assert clients[0].max_retries == 0
+    assert isinstance(clients[0]._client._transport, WireTransport)  # stamps at the wire
     assert clients[0].is_closed()  # closed when the run ended
-    assert chat_clients and all(client is None for client in chat_clients)  # chat untouched
 
     clients.clear()
-    monkeypatch.setattr(_clients, "text_completion_client", lambda kwargs: None)
+    monkeypatch.setattr(_clients, "openai_client", lambda kwargs, chat: None)
     fresh = run()  # litellm's own client per call, as before
     assert clients == [None] * 6
-    assert reused == fresh  # same text and usage either way
+    assert {k: v[:3] for k, v in reused.items()} == {k: v[:3] for k, v in fresh.items()}
     assert {usage[2] for usage in reused.values()} == {16.0}
+    assert {v[3] for v in reused.values()} == {"provider"}  # seen at the wire
+    assert {v[3] for v in fresh.values()} == {"unknown"}  # litellm's figures, unchecked
 
 
-def test_text_completion_client_keys() -> None:
+def test_openai_client_keys() -> None:
     from modelbench.bench import _clients
-    from modelbench.bench._clients import text_completion_client
+    from modelbench.bench._clients import openai_client
 
     base = {"model": "text-completion-openai/m", "api_base": "http://h/v1", "api_key": "sk-a"}
 
+    def text(kwargs: dict[str, Any]) -> Any:
+        return openai_client(kwargs, chat=False)
+
     async def in_one_loop() -> list[Any]:
         return [
-            text_completion_client(base),
-            text_completion_client(dict(base)),
-            text_completion_client({**base, "api_key": "sk-b"}),
-            text_completion_client({**base, "timeout": 5}),
-            text_completion_client({**base, "model": "openai/gpt-4o-mini"}),  # chat route
-            text_completion_client({**base, "model": "openai/my-base-model"}),
-            text_completion_client({k: v for k, v in base.items() if k != "api_base"}),
+            text(base),
+            text(dict(base)),
+            text({**base, "api_key": "sk-b"}),
+            text({**base, "timeout": 5}),
+            text({**base, "model": "openai/gpt-4o-mini"}),  # litellm's chat route
+            text({**base, "model": "openai/my-base-model"}),
+            text({k: v for k, v in base.items() if k != "api_base"}),
+            openai_client({**base, "model": "openai/gpt-4o-mini"}, chat=True),
+            openai_client({**base, "model": "anthropic/claude"}, chat=True),
+            openai_client({**base, "model": "openai/x", "organization": "o"}, chat=True),
             repr(list(_clients._BY_LOOP[asyncio.get_running_loop()].clients)),
         ]
 
-    one, same, other_key, other_timeout, chat, openai_base, no_base, keys = asyncio.run(
+    one, same, other_key, other_timeout, chat, openai_base, default_base, *rest = asyncio.run(
         in_one_loop()
     )
+    chat_route, anthropic, organization, keys = rest
     assert one is same
     assert openai_base is one  # litellm sends it to /v1/completions too: same backend
+    assert chat_route is one  # chat calls to the same backend share its client
     assert len({id(one), id(other_key), id(other_timeout)}) == 3
     assert other_timeout.timeout == 5.0
-    assert chat is None and no_base is None
+    assert chat is None and anthropic is None and organization is None
+    assert str(default_base.base_url) == "https://api.openai.com/v1/"  # litellm's default
     assert asyncio.run(in_one_loop())[0] is not one  # never shared across event loops
-    assert text_completion_client(base) is None  # no running loop
+    assert text(base) is None  # no running loop
     assert "sk-a" not in keys and "sk-b" not in keys  # keyed by a hash of the key
 
 

@@ -45,6 +45,8 @@ def success_row(
         tpot_s=result.tpot_s,
         input_tokens=result.input_tokens,
         output_tokens=result.output_tokens,
+        cached_input_tokens=result.cached_input_tokens,
+        token_source=result.token_source,
         cost_usd=cost,
         output=result.output,
         attempts=attempts,

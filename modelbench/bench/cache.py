@@ -129,6 +129,8 @@ class ResponseCache:
             ttft_s=number("ttft_s"),
             input_tokens=number("input_tokens"),
             output_tokens=number("output_tokens"),
+            cached_input_tokens=number("cached_input_tokens"),
+            token_source=str(hit.get("token_source", "")),
         )
 
     def put_result(self, key: str, result: CallResult) -> None:
@@ -141,6 +143,8 @@ class ResponseCache:
                 "ttft_s": result.ttft_s,
                 "input_tokens": result.input_tokens,
                 "output_tokens": result.output_tokens,
+                "cached_input_tokens": result.cached_input_tokens,
+                "token_source": result.token_source,
             },
         )
 

@@ -1,10 +1,13 @@
 """One streamed call to one deployment -> text, usage and honest timings; error classification.
 
-Timers are ``time.perf_counter`` and start when litellm hands the request to its HTTP layer
-(its ``pre_call`` logging hook, see ``_sendtime``), after every limiter and back-off wait and
-after litellm's own request building; if that hook does not fire they start when the request
-is handed to litellm. TTFT is send -> first chunk with non-empty content; latency is send ->
-last chunk (the usage chunk, when the provider sends one).
+Timers are ``time.perf_counter``. On the OpenAI-SDK paths (``openai/...``,
+``text-completion-openai/...``: the local model, the fake provider, vLLM-style servers) the
+call runs on modelbench's own client, whose transport stamps the moment the request is handed
+to it and the moment each piece of the body arrives (``_wire``): latency is send -> last byte,
+TTFT send -> arrival of the bytes that carried the first non-empty content, both before litellm
+parses them. On other paths the send is litellm's ``pre_call`` logging hook (``_sendtime``),
+after every limiter and back-off wait and after litellm's own request building (or the hand-over
+to litellm if that hook does not fire), and arrivals are when litellm hands on each chunk.
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from typing import Any
 
 from modelbench._env import import_litellm
 from modelbench._errors import ModelbenchError
-from modelbench.bench import _clients, _sendtime
+from modelbench.bench import _clients, _sendtime, _wire
 from modelbench.bench.record import DatasetItem
 from modelbench.registry import Deployment
 
 __all__ = [
+    "ESTIMATED",
+    "PROVIDER",
+    "UNKNOWN",
     "CallError",
     "CallResult",
     "ErrorInfo",
@@ -39,6 +45,14 @@ __all__ = [
     "utc_now",
     "warm_up",
 ]
+
+# ``token_source``: where a row's token counts come from.
+PROVIDER = "provider"
+"""The backend reported them (a usage object in its stream)."""
+ESTIMATED = "estimated"
+"""The backend sent none: litellm counted them with its default tokenizer."""
+UNKNOWN = "unknown"
+"""litellm's figures on a path modelbench does not see at the wire (other providers, mocks)."""
 
 # Status codes worth another attempt: timeouts, conflicts, rate limits and server faults.
 _RETRIABLE_STATUS = frozenset((408, 409, 425, 429))
@@ -54,6 +68,8 @@ class CallResult:
     ttft_s: float
     input_tokens: float
     output_tokens: float
+    cached_input_tokens: float = math.nan
+    token_source: str = ""
 
     @property
     def tpot_s(self) -> float:
@@ -126,6 +142,14 @@ async def stream_call(
     deployment: Deployment, item: DatasetItem, kwargs: Mapping[str, Any]
 ) -> CallResult:
     """One attempt, streamed; raises what litellm raises (or ``CallError``)."""
+    # Inside a run this joins the run's scope; called on its own, it closes its client after.
+    async with _clients.run_scope():
+        return await _stream_call(deployment, item, kwargs)
+
+
+async def _stream_call(
+    deployment: Deployment, item: DatasetItem, kwargs: Mapping[str, Any]
+) -> CallResult:
     litellm = _litellm()
     chat = deployment.mode != "completion"
     # A fresh id per attempt, even over one passed in: a shared id would mix up the send
@@ -134,39 +158,51 @@ async def stream_call(
     _sendtime.expect(call_id)
     started_at = utc_now()
     sent = time.perf_counter()  # the fallback start, should litellm's pre-call hook not fire
-    try:
-        if chat:
-            stream = await litellm.acompletion(
-                messages=item.as_messages(), **{**kwargs, "litellm_call_id": call_id}
-            )
-        else:
-            extra: dict[str, Any] = {"litellm_call_id": call_id}
-            # litellm builds a new client per text-completion call, inside the timed span
-            client = _clients.text_completion_client(kwargs)
-            if client is not None:
-                extra["client"] = client
-            stream = await litellm.atext_completion(prompt=item.as_prompt(), **{**kwargs, **extra})
-    finally:
-        handed = _sendtime.sent_at(call_id)
-    if handed is not None and handed >= sent:
-        sent = handed
-    parts: list[str] = []
-    first = math.nan
-    usage: Any = None
-    last = math.nan
-    async for chunk in stream:
-        last = time.perf_counter()
-        text = _chunk_text(chunk, chat)
-        if text:
-            if not parts:
-                first = last
-            parts.append(text)
-        chunk_usage = getattr(chunk, "usage", None)
-        if chunk_usage is not None:
-            usage = chunk_usage
+    extra: dict[str, Any] = {"litellm_call_id": call_id}
+    client = _clients.openai_client(kwargs, chat=chat)
+    if client is not None:
+        extra["client"] = client
+    with _wire.watch() as wire:
+        try:
+            if chat:
+                stream = await litellm.acompletion(
+                    messages=item.as_messages(), **{**kwargs, **extra}
+                )
+            else:
+                stream = await litellm.atext_completion(
+                    prompt=item.as_prompt(), **{**kwargs, **extra}
+                )
+        finally:
+            handed = _sendtime.sent_at(call_id)
+        if handed is not None and handed >= sent:
+            sent = handed
+        parts: list[str] = []
+        first = first_wire = math.nan
+        usage: Any = None
+        last = math.nan
+        async for chunk in stream:
+            last = time.perf_counter()
+            text = _chunk_text(chunk, chat)
+            if text:
+                if not parts:
+                    first, first_wire = last, wire.last_piece
+                parts.append(text)
+            chunk_usage = getattr(chunk, "usage", None)
+            if chunk_usage is not None:
+                usage = chunk_usage
     if math.isnan(last):
         raise CallError("the stream ended without sending anything")
-    input_tokens, output_tokens = _usage(usage)
+    if wire.seen:  # stamped at the transport: the backend's time, not litellm's parsing
+        sent, last = wire.sent, wire.last_piece
+        if parts:
+            first = first_wire
+    input_tokens, output_tokens, cached = _usage(usage)
+    if usage is None:
+        source = ""
+    elif wire.seen:
+        source = PROVIDER if wire.usage_seen else ESTIMATED
+    else:
+        source = UNKNOWN
     return CallResult(
         output="".join(parts),
         started_at=started_at,
@@ -174,6 +210,8 @@ async def stream_call(
         ttft_s=first - sent if parts else math.nan,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
+        cached_input_tokens=cached if source == PROVIDER else math.nan,
+        token_source=source,
     )
 
 
@@ -228,15 +266,20 @@ def _chunk_text(chunk: Any, chat: bool) -> str:
     return content if isinstance(content, str) else ""
 
 
-def _usage(usage: Any) -> tuple[float, float]:
+def _usage(usage: Any) -> tuple[float, float, float]:
+    """(prompt, completion, cached prompt tokens) from litellm's usage; NaN where absent."""
     if usage is None:
-        return math.nan, math.nan
-    prompt = getattr(usage, "prompt_tokens", None)
-    completion = getattr(usage, "completion_tokens", None)
+        return math.nan, math.nan, math.nan
+    details = getattr(usage, "prompt_tokens_details", None)
     return (
-        float(prompt) if isinstance(prompt, int | float) else math.nan,
-        float(completion) if isinstance(completion, int | float) else math.nan,
+        _count(getattr(usage, "prompt_tokens", None)),
+        _count(getattr(usage, "completion_tokens", None)),
+        _count(getattr(details, "cached_tokens", None)),
     )
+
+
+def _count(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) else math.nan
 
 
 _UNKNOWN = "unknown"

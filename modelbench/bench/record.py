@@ -16,8 +16,10 @@ clock; ``started_at`` is wall-clock UTC (ISO 8601) for humans.
 | latency_s     | send -> last byte of the final attempt; never includes retry waits       |
 | ttft_s        | send -> first non-empty content (streaming)                              |
 | tpot_s        | (latency - ttft) / (output_tokens - 1); NaN when output_tokens < 2       |
-| input_tokens  | provider-reported prompt tokens (NaN if unknown)                         |
-| output_tokens | provider-reported completion tokens (NaN if unknown)                     |
+| input_tokens  | prompt tokens (NaN if unknown); where from: token_source                 |
+| output_tokens | completion tokens (NaN if unknown); where from: token_source             |
+| cached_input_tokens | prompt tokens served from the provider's cache (NaN: not reported) |
+| token_source  | "provider" (reported), "estimated" (litellm counted), "unknown", "" (none) |
 | cost_usd      | cost of the final attempt; NaN when no price is known, 0 for cache hits  |
 | output        | the text returned ("" on error)                                          |
 | score         | scorer result in [0, 1]; NaN when not scored                             |
@@ -79,6 +81,8 @@ class ResultRow:
     tpot_s: float = math.nan
     input_tokens: float = math.nan
     output_tokens: float = math.nan
+    cached_input_tokens: float = math.nan
+    token_source: str = ""
     cost_usd: float = math.nan
     output: str = ""
     score: float = math.nan

@@ -49,6 +49,7 @@ FLOAT_COLUMNS: frozenset[str] = frozenset(
         "tpot_s",
         "input_tokens",
         "output_tokens",
+        "cached_input_tokens",
         "cost_usd",
         "score",
         "score_cost_usd",
@@ -60,11 +61,22 @@ _DEFAULTS: dict[str, Any] = {
     "score_cost_usd": 0.0,
     "attempts": 1,
     "cached": False,
-    **{c: "" for c in ("run_id", "category", "started_at", "output", "error_type", "error")},
+    **{
+        c: ""
+        for c in (
+            "run_id",
+            "category",
+            "started_at",
+            "output",
+            "error_type",
+            "error",
+            "token_source",
+        )
+    },
 }
 # Repeated text: share one string object per distinct value while reading.
 _INTERNED: frozenset[str] = frozenset(
-    ("run_id", "prompt_id", "category", "model", "backend", "error_type", "error")
+    ("run_id", "prompt_id", "category", "model", "backend", "error_type", "error", "token_source")
 )
 
 

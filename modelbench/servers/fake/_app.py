@@ -195,7 +195,7 @@ class _Answer:
             for i, token in enumerate(self.tokens)
         ]
         out.append((None, event([choice(None, False, self.finish)])))
-        if self.call.include_usage:
+        if self.call.include_usage and self.call.spec.stream_usage:
             out.append((None, event([], usage=self.usage())))
         out.append((None, b"data: [DONE]\n\n"))
         return out

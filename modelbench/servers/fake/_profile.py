@@ -69,6 +69,9 @@ class ModelProfile(BaseModel):
     """Generation speed after the first token; None sends every token at once."""
     output_tokens: int = Field(default=16, ge=1, le=100_000)
     """Answer length in tokens (words), capped by the request's ``max_tokens``."""
+    stream_usage: bool = True
+    """Send ``usage`` at the end of a stream when asked (``stream_options.include_usage``);
+    False acts like servers that never do (llama-cpp-python), so clients must estimate."""
 
     rate_429: float = _Rate
     retry_after_s: float = Field(default=1.0, ge=0.0)
