@@ -35,11 +35,15 @@ few-shot prompt and ``stop=["\\n"]``::
   answers any name with its one model.
 * Streaming: ``stream=True, stream_options={"include_usage": True}`` yields one chunk per
   token (``chunk.choices[0].text``), a finishing chunk, then one with empty ``choices``
-  whose ``usage`` is set. The server sends no usage when streaming, so litellm *computes*
-  it with its default tokenizer, not Gemma's, and counts the prompt as a chat message: for
-  "Once upon a time" it says 11 prompt tokens where the server counts 5 (31 vs 27 for a
-  few-shot prompt); completion tokens come out close (126 vs 128; 1 vs 2 when the answer
-  ends at a stop). Non-streaming calls carry the server's exact counts.
+  whose ``usage`` is set. llama-cpp-python sends no usage when streaming; the server we start
+  (``_llama_child.py``) adds llama.cpp's own counts to the finishing chunk, so litellm hands
+  on exact figures instead of estimating them with its default tokenizer (which counted 31
+  prompt tokens for a 27-token few-shot prompt). The chat route still sends none when
+  streaming: litellm estimates those (modelbench marks them ``token_source="estimated"``).
+* Prompt reuse: llama.cpp keeps the previous request's evaluated prompt and reuses the
+  longest common prefix, so a repeat of a prompt starts warm. The server we start evaluates
+  every prompt in full unless ``prompt_cache=True`` (``MODELBENCH_LOCAL_PROMPT_CACHE=1`` for
+  the shared server); ``usage.prompt_tokens_details.cached_tokens`` says what was reused.
 * Chat: ``litellm.completion(model="openai/gemma3-270m", messages=...)`` reaches
   ``/v1/chat/completions``; the server formats the messages with the Gemma chat template
   (``chat_format="gemma"``). A base model answers badly there (it tends to repeat the
@@ -184,7 +188,8 @@ class LocalServer:
     """One llama.cpp server process; ``with LocalServer() as server: server.api_base``.
 
     ``port=None`` picks a free port. ``threads=None`` keeps llama.cpp's default (half the
-    CPUs for generation, all of them for reading the prompt).
+    CPUs for generation, all of them for reading the prompt). ``prompt_cache=True`` lets a
+    request reuse the previous one's evaluated prompt prefix (off: repeats are independent).
     """
 
     def __init__(
