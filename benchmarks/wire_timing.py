@@ -8,8 +8,11 @@ medians over all rounds, and modelbench's excess over the raw client::
 
     .venv/bin/python benchmarks/wire_timing.py [--rounds 6] [--requests 32] [--concurrency 1,16]
 
-Goal: latency within 1% of the raw client at concurrency 1 and 3% at 16. Note ``uptime``
-beside the figures: both clients share the machine's cores with the fake and anything else.
+Goal: latency within 1% of the raw client at concurrency 1 and 3% at 16. ``--hook`` adds a
+third client: modelbench timed as before the wire stamps (litellm's own client, clock read
+where litellm hands on chunks). Note ``uptime`` beside the figures: the clients share the
+machine's cores with the fake and anything else, and at high concurrency a CPU-starved event
+loop stamps late whatever stamps it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from modelbench._env import import_litellm
-from modelbench.bench import Benchmark
+from modelbench.bench import Benchmark, _clients
 from modelbench.registry import Registry
 from modelbench.servers.fake import FakeProvider
 
@@ -37,7 +40,7 @@ LATENCY = TTFT + (MODEL["output_tokens"] - 1) / MODEL["tokens_per_s"]
 
 
 def modelbench_round(
-    api_base: str, n: int, concurrency: int, tag: str
+    api_base: str, n: int, concurrency: int, tag: str, hook: bool = False
 ) -> list[tuple[float, float]]:
     registry = Registry.from_dict(
         {
@@ -46,7 +49,13 @@ def modelbench_round(
         }
     )
     rows = [{"id": f"q{i}", "prompt": f"{tag} {i}"} for i in range(n)]
-    df = Benchmark(registry, rows, repeats=1, concurrency=concurrency, progress=False).run()
+    real = _clients.openai_client
+    if hook:  # litellm's own client: no wire stamps
+        _clients.openai_client = lambda kwargs, chat: None  # type: ignore[assignment]
+    try:
+        df = Benchmark(registry, rows, repeats=1, concurrency=concurrency, progress=False).run()
+    finally:
+        _clients.openai_client = real  # type: ignore[method-assign]
     assert (df["error_type"] == "").all(), df["error"].unique()
     return list(zip(df["ttft_s"], df["latency_s"], strict=True))
 
@@ -94,6 +103,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--requests", type=int, default=32, help="requests per client per round")
     parser.add_argument("--concurrency", default="1,16")
+    parser.add_argument("--hook", action="store_true", help="also time modelbench the old way")
     args = parser.parse_args()
     import_litellm()
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -110,24 +120,30 @@ def main() -> None:
         modelbench_round(fake.api_base, 4, 1, "warm-up")  # litellm builds more on first use
         asyncio.run(raw_round(fake.api_base, 4, 1, "warm-up"))
         for c in (int(x) for x in args.concurrency.split(",")):
-            raw: list[tuple[float, float]] = []
-            ours: list[tuple[float, float]] = []
+            clients = ["raw", "mb", *(["hook"] if args.hook else [])]
+            got: dict[str, list[tuple[float, float]]] = {who: [] for who in clients}
             for r in range(args.rounds):
-                order = ("raw", "mb") if r % 2 == 0 else ("mb", "raw")
+                order = clients[r % len(clients) :] + clients[: r % len(clients)]
                 for who in order:
                     tag = f"c{c}-r{r}-{who}"
                     if who == "raw":
-                        raw += asyncio.run(raw_round(fake.api_base, args.requests, c, tag))
+                        got[who] += asyncio.run(raw_round(fake.api_base, args.requests, c, tag))
                     else:
-                        ours += modelbench_round(fake.api_base, args.requests, c, tag)
-            raw_ttft, raw_lat = _median_ms(raw, 0), _median_ms(raw, 1)
-            mb_ttft, mb_lat = _median_ms(ours, 0), _median_ms(ours, 1)
+                        got[who] += modelbench_round(
+                            fake.api_base, args.requests, c, tag, hook=who == "hook"
+                        )
+            raw_ttft, raw_lat = _median_ms(got["raw"], 0), _median_ms(got["raw"], 1)
             print(f"{c:>3}  {'raw httpx':<10} {raw_ttft:8.1f}ms {raw_lat:11.1f}ms")
-            print(
-                f"{c:>3}  {'modelbench':<10} {mb_ttft:8.1f}ms {mb_lat:11.1f}ms  "
-                f"{mb_ttft - raw_ttft:+8.1f} ms {mb_lat - raw_lat:+8.1f} ms "
-                f"({(mb_lat / raw_lat - 1) * 100:+.2f}%)"
-            )
+            for who, label in (("mb", "modelbench"), ("hook", "mb (hook)")):
+                if who not in got:
+                    continue
+                ttft, lat = _median_ms(got[who], 0), _median_ms(got[who], 1)
+                print(
+                    f"{c:>3}  {label:<10} {ttft:8.1f}ms {lat:11.1f}ms  "
+                    f"{ttft - raw_ttft:+8.1f} ms {lat - raw_lat:+8.1f} ms "
+                    f"({(lat / raw_lat - 1) * 100:+.2f}%)",
+                    flush=True,
+                )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
