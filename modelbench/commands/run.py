@@ -66,6 +66,9 @@ def _csv(text: str) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from modelbench.commands._overlap import import_litellm_soon, start_local_server_soon
+
+    import_litellm_soon()  # seconds of CPU: overlapped with reading the config and dataset
     from modelbench.bench.calls import RetryPolicy
     from modelbench.bench.runner import Benchmark, new_run_id
     from modelbench.bench.summary import format_summary, summarize
@@ -75,6 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for warning in registry.warnings:
         print(warning, file=sys.stderr)
     backends = _select_backends(registry, args.models, args.backends)
+    start_local_server_soon(registry.deployments(args.models, backends))
     run_id = new_run_id()
     out = Path(args.out) if args.out else Path("modelbench-runs") / f"{run_id}.jsonl"
     bench = Benchmark(
