@@ -189,6 +189,12 @@ def test_unpriced_rows_count_zero_with_a_note() -> None:
     assert any("2 answered rows have no known price" in n for n in table.attrs["notes"])
 
 
+def test_cache_hits_are_noted() -> None:
+    df = two_arms().assign(cached=[True, False, False, False])
+    notes = simulate(df, [Single("strong")]).attrs["notes"]
+    assert any(n.startswith("1 replayed rows were response-cache hits") for n in notes)
+
+
 def test_unscored_results_have_no_quality_but_other_figures() -> None:
     df = two_arms().assign(score=np.nan)
     table = simulate(df, [Single("cheap"), Fallback(["cheap", "strong"])])

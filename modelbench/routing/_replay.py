@@ -125,6 +125,8 @@ class Replay:
 
         ok = frame["ok"].to_numpy(dtype=bool)
         self.unpriced = int((np.isnan(_column(results, "cost_usd")) & ok)[rows].sum())
+        cached = results["cached"].eq(True).to_numpy() if "cached" in results else np.zeros(0)
+        self.cached = int(cached[rows].sum()) if cached.size else 0
         latency = _column(results, "latency_s")
         # A failed attempt's time is paid by whatever comes next; unknown counts 0.
         latency = np.where(~ok & np.isnan(latency), 0.0, latency)

@@ -81,6 +81,11 @@ def simulate(
             f"{replay.unpriced} answered rows have no known price and count $0: "
             "set prices in the config for real costs"
         )
+    if replay.cached:
+        notes.append(
+            f"{replay.cached} replayed rows were response-cache hits, replayed with the cache's "
+            "cost and latency: benchmark without --cache for live figures"
+        )
     if replay.dropped_rows:
         notes.append(
             f"{replay.dropped_rows} rows left out: their (prompt, repeat) was not answered by "
