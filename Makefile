@@ -27,7 +27,7 @@ demo: venv
 	mkdir -p $(OUT)
 	rm -f $(OUT)/results.jsonl
 	$(MB) validate $(DEMO)
-	$(MB) run $(DEMO) data/quickstart.jsonl --repeats 2 --scorer exact \
+	$(MB) run $(DEMO) data/quickstart.jsonl --repeats 1 --scorer exact \
 		--out $(OUT)/results.jsonl --no-progress
 	$(MB) report $(OUT)/results.jsonl --html $(OUT)/report.html
 	$(MB) export $(DEMO) --results $(OUT)/results.jsonl --objective cost --min-quality 0.8 \
