@@ -29,7 +29,8 @@ from modelbench._env import import_litellm
 from modelbench.bench import Benchmark, DatasetItem, read_results
 from modelbench.bench import _engine as engine_module
 from modelbench.bench.calls import CallResult
-from modelbench.bench.summary import format_summary, summarize
+from modelbench.bench.format import format_summary
+from modelbench.bench.summary import summarize
 from modelbench.registry import Registry
 
 ANSWER = ("The answer, with a little explanation around it. " * 4)[:200]

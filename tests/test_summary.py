@@ -12,17 +12,10 @@ import pandas as pd
 import pytest
 
 from modelbench._errors import ModelbenchError
+from modelbench.bench.format import format_summary, to_html
 from modelbench.bench.record import COLUMNS, ResultRow
-from modelbench.bench.summary import (
-    SUMMARY_COLUMNS,
-    dedupe,
-    format_summary,
-    paired_comparison,
-    summarize,
-    t_quantile,
-    to_html,
-    wilson_interval,
-)
+from modelbench.bench.stats import t_quantile, wilson_interval
+from modelbench.bench.summary import SUMMARY_COLUMNS, dedupe, paired_comparison, summarize
 
 
 def rows(*specs: dict[str, Any], **common: Any) -> pd.DataFrame:

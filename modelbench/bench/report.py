@@ -8,7 +8,8 @@ import math
 
 import pandas as pd
 
-from modelbench.bench.summary import dedupe, summarize, to_html
+from modelbench.bench.format import to_html
+from modelbench.bench.summary import dedupe, summarize
 
 __all__ = ["html_report"]
 

@@ -2,7 +2,7 @@
 
     df = pandas.read_json("results.jsonl", lines=True)
     table = summarize(df)                      # one row per (model, backend)
-    print(format_summary(table))
+    print(format_summary(table))          # modelbench.bench.format
     paired_comparison(df, "openai/gpt-4o", "azure/gpt-4o")           # score, a - b
     paired_comparison(df, "openai/gpt-4o", "azure/gpt-4o", "latency")
 
@@ -12,12 +12,9 @@ the statistics are described in doc/scoring.md and in ``SUMMARY_COLUMNS`` below.
 
 from __future__ import annotations
 
-import functools
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
@@ -26,18 +23,20 @@ import pandas as pd
 from modelbench._errors import ModelbenchError
 from modelbench._suggest import did_you_mean
 from modelbench.bench.record import KEY
+from modelbench.bench.stats import (
+    bootstrap_mean_interval,
+    check_confidence,
+    t_interval,
+    wilson_interval,
+)
 
 __all__ = [
     "PERCENTILES",
     "SUMMARY_COLUMNS",
     "PairedComparison",
     "dedupe",
-    "format_summary",
     "paired_comparison",
     "summarize",
-    "t_quantile",
-    "to_html",
-    "wilson_interval",
 ]
 
 PERCENTILES: tuple[int, ...] = (50, 90, 95, 99)
@@ -103,121 +102,6 @@ def _cached(df: pd.DataFrame) -> pd.Series:
     return df["cached"].eq(True)  # bool, 1.0 (read_json) or NaN for missing
 
 
-# --- statistics ---------------------------------------------------------------------------------
-
-
-def _z(confidence: float) -> float:
-    if not 0 < confidence < 1:
-        raise ModelbenchError(f"confidence must be between 0 and 1, got {confidence}")
-    return NormalDist().inv_cdf(0.5 + confidence / 2)
-
-
-def wilson_interval(
-    successes: Any, n: Any, confidence: float = 0.95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a proportion (arrays welcome); NaN where n == 0."""
-    k = np.asarray(successes, dtype=float)
-    m = np.asarray(n, dtype=float)
-    z = _z(confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / m
-        denom = 1 + z * z / m
-        center = (p + z * z / (2 * m)) / denom
-        half = z / denom * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m))
-    return np.clip(center - half, 0, 1), np.clip(center + half, 0, 1)
-
-
-def t_quantile(p: float, df: float) -> float:
-    """Quantile ``p`` of Student's t with ``df`` degrees of freedom (NaN when df < 1).
-
-    Inverts the t CDF (regularized incomplete beta, continued fraction) by bisection; above
-    1000 df the Cornish-Fisher expansion is exact to ~1e-10. No scipy needed.
-    """
-    if not df >= 1 or not 0 < p < 1:
-        return math.nan
-    if p < 0.5:
-        return -t_quantile(1 - p, df)
-    return _t_quantile_upper(round(p, 12), float(df))
-
-
-@functools.lru_cache(maxsize=1024)
-def _t_quantile_upper(p: float, df: float) -> float:
-    if p == 0.5:
-        return 0.0
-    if df > 1000:
-        z = NormalDist().inv_cdf(p)
-        return (
-            z
-            + (z**3 + z) / (4 * df)
-            + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
-            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
-        )
-    lo, hi = 0.0, 2.0
-    while _t_cdf(hi, df) < p:
-        lo, hi = hi, hi * 2
-    for _ in range(100):
-        mid = (lo + hi) / 2
-        if _t_cdf(mid, df) < p:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo < 1e-12 * max(1.0, hi):
-            break
-    return (lo + hi) / 2
-
-
-def _t_cdf(t: float, df: float) -> float:
-    """P(T <= t) for t >= 0."""
-    return 1 - 0.5 * _betainc(df / 2, 0.5, df / (df + t * t))
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularized incomplete beta I_x(a, b) (Numerical Recipes, modified Lentz)."""
-    if x <= 0:
-        return 0.0
-    if x >= 1:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    )
-    if x < (a + 1) / (a + b + 2):
-        return math.exp(log_front) * _betacf(a, b, x) / a
-    return 1 - math.exp(log_front) * _betacf(b, a, 1 - x) / b
-
-
-def _betacf(a: float, b: float, x: float) -> float:
-    tiny = 1e-300
-    c, d = 1.0, 1 - (a + b) * x / (a + 1)
-    d = 1 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 10_000):
-        m2 = 2 * m
-        for num in (
-            m * (b - m) * x / ((a - 1 + m2) * (a + m2)),
-            -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2)),
-        ):
-            d = 1 + num * d
-            d = 1 / (d if abs(d) > tiny else tiny)
-            c = 1 + num / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1) < 1e-15:
-            break
-    return h
-
-
-def _t_interval(
-    mean: np.ndarray, std: np.ndarray, n: np.ndarray, confidence: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """mean +- t(n-1) * std / sqrt(n); NaN where n < 2. One t quantile per distinct n."""
-    n = np.asarray(n, dtype=float)
-    q = 0.5 + confidence / 2
-    tq = np.array([t_quantile(q, k - 1) if k >= 2 else math.nan for k in n.tolist()])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        half = tq * np.asarray(std, dtype=float) / np.sqrt(n)
-    return mean - half, mean + half
-
-
 # --- summarize ----------------------------------------------------------------------------------
 
 
@@ -239,7 +123,7 @@ def summarize(
     if df.empty:
         columns = {c: pd.Series(dtype=_dtype(c)) for c in [*keys, *SUMMARY_COLUMNS]}
         return pd.DataFrame(columns).set_index(keys)
-    _z(confidence)  # validate early
+    check_confidence(confidence)  # validate early
 
     df = dedupe(df)
     ok = _ok(df)
@@ -299,7 +183,7 @@ def summarize(
     binary = agg["nonbinary"].to_numpy() == 0
     scored = agg["score_n"].to_numpy(dtype=float)
     w_lo, w_hi = wilson_interval(agg["score_mean"].to_numpy() * scored, scored, confidence)
-    t_lo, t_hi = _t_interval(
+    t_lo, t_hi = t_interval(
         agg["score_mean"].to_numpy(), agg["score_std"].to_numpy(), scored, confidence
     )
     out["score_lo"] = np.where(binary, w_lo, t_lo)
@@ -391,7 +275,7 @@ def paired_comparison(
         raise ModelbenchError(f"paired_comparison needs two different names, got {a!r} twice")
     if method not in ("t", "bootstrap"):
         raise ModelbenchError(f"method must be 't' or 'bootstrap', got {method!r}")
-    _z(confidence)
+    check_confidence(confidence)
     value_col = _METRIC_ALIASES.get(metric, metric)
     if value_col not in df.columns and not df.empty:
         choices = [*_METRIC_ALIASES, *df.columns]
@@ -430,10 +314,10 @@ def paired_comparison(
     diff = float(diffs.mean()) if n else math.nan
     if method == "t":
         sd = float(diffs.std(ddof=1)) if n >= 2 else math.nan
-        lo_arr, hi_arr = _t_interval(np.array([diff]), np.array([sd]), np.array([n]), confidence)
+        lo_arr, hi_arr = t_interval(np.array([diff]), np.array([sd]), np.array([n]), confidence)
         lo, hi = float(lo_arr[0]), float(hi_arr[0])
     else:
-        lo, hi = _bootstrap_mean_interval(diffs, confidence, n_boot, seed)
+        lo, hi = bootstrap_mean_interval(diffs, confidence, n_boot, seed)
     return PairedComparison(
         a=a,
         b=b,
@@ -465,137 +349,18 @@ def _side_column(df: pd.DataFrame, a: str, b: str) -> str:
     )
 
 
-def _bootstrap_mean_interval(
-    values: np.ndarray, confidence: float, n_boot: int, seed: int
-) -> tuple[float, float]:
-    """Percentile bootstrap of the mean, in batches so memory stays under ~16 MB."""
-    n = len(values)
-    if n < 2:
-        return math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    batch = max(1, 2_000_000 // n)
-    means = np.empty(n_boot)
-    for start in range(0, n_boot, batch):
-        stop = min(n_boot, start + batch)
-        idx = rng.integers(0, n, size=(stop - start, n))
-        means[start:stop] = values[idx].mean(axis=1)
-    tail = (1 - confidence) / 2
-    lo, hi = np.quantile(means, [tail, 1 - tail])
-    return float(lo), float(hi)
+_MOVED = {
+    "format_summary": "modelbench.bench.format",
+    "to_html": "modelbench.bench.format",
+    "t_quantile": "modelbench.bench.stats",
+    "wilson_interval": "modelbench.bench.stats",
+}
 
 
-# --- text and HTML ------------------------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    """Names that moved out of this module still import from here (older code, notebooks)."""
+    if name in _MOVED:
+        import importlib
 
-
-def _seconds(value: float) -> str:
-    if not math.isfinite(value):
-        return "-"
-    return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
-
-
-def _dollars(value: float) -> str:
-    if not math.isfinite(value):
-        return "?"
-    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.2g}"
-
-
-def _display(summary: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Strings for a human: the columns worth a glance, and footnotes."""
-    table = summary.reset_index()
-    keys = [c for c in table.columns if c not in SUMMARY_COLUMNS]
-    notes: list[str] = []
-    rows: dict[str, list[str]] = {k: table[k].astype(str).tolist() for k in keys}
-    rows["n"] = table["n"].astype(str).tolist()
-    rows["err%"] = [f"{r:.1%}" if r > 0 else "0%" for r in table["error_rate"]]
-    score, ci = [], []
-    for mean, lo, hi in zip(table["score_mean"], table["score_lo"], table["score_hi"], strict=True):
-        score.append("-" if math.isnan(mean) else f"{mean:.3f}")
-        ci.append("" if math.isnan(lo) else f"[{lo:.3f}, {hi:.3f}]")
-    rows["score"] = score
-    rows["95% CI"] = ci
-    for p in (50, 95):
-        rows[f"p{p} lat"] = [_seconds(v) for v in table[f"latency_p{p}"]]
-    rows["p50 ttft"] = [_seconds(v) for v in table["ttft_p50"]]
-    rows["tok/s"] = ["-" if math.isnan(v) else f"{v:.1f}" for v in table["tokens_per_s"]]
-    per_1k = []
-    for value, unknown in zip(table["cost_per_1k"], table["cost_unknown"], strict=True):
-        per_1k.append(_dollars(value) + ("*" if unknown and not math.isnan(value) else ""))
-    rows["$/1k req"] = per_1k
-    rows["cost"] = [_dollars(v) for v in table["cost_usd"] + table["score_cost_usd"]]
-    rows["cached"] = table["cache_hits"].astype(str).tolist()
-    if (table["cost_unknown"] > 0).any():
-        notes.append("* some requests had no known price and are left out of $/1k req")
-    if (table["score_ci"] == "t").any():
-        notes.append("95% CI: Wilson for 0/1 scores, t interval otherwise")
-    if (table["score_cost_usd"] > 0).any():
-        notes.append("cost includes the judge's cost")
-    return pd.DataFrame(rows), notes
-
-
-def format_summary(summary: pd.DataFrame) -> str:
-    """A fixed-width text table of a ``summarize`` result, for terminals."""
-    if summary.empty:
-        return "(no results)"
-    table, notes = _display(summary)
-    keys = [c for c in table.columns if c not in _DISPLAY_NUMERIC]
-    widths = {c: max(len(c), *(len(v) for v in table[c])) for c in table.columns}
-
-    def line(values: dict[str, str]) -> str:
-        cells = [
-            values[c].ljust(widths[c]) if c in keys else values[c].rjust(widths[c])
-            for c in table.columns
-        ]
-        return "  ".join(cells).rstrip()
-
-    out = [line({c: c for c in table.columns})]
-    out += [line(row) for row in table.to_dict("records")]
-    return "\n".join(out + notes)
-
-
-_DISPLAY_NUMERIC = frozenset(
-    {"n", "err%", "score", "95% CI", "p50 lat", "p95 lat", "p50 ttft", "tok/s", "$/1k req"}
-    | {"cost", "cached"}
-)
-
-
-def to_html(summary: pd.DataFrame, *, title: str | None = None, full_page: bool = False) -> str:
-    """The ``format_summary`` table as HTML (a ``<table>``; a whole page with ``full_page``)."""
-    if summary.empty:
-        body = "<p>(no results)</p>"
-    else:
-        table, notes = _display(summary)
-        body = _html_table(table) + "".join(
-            f"\n<p class='note'>{html.escape(n)}</p>" for n in notes
-        )
-    if title:
-        body = f"<h2>{html.escape(title)}</h2>\n{body}"
-    if not full_page:
-        return body
-    return (
-        "<!doctype html>\n<html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title or 'modelbench summary')}</title>\n<style>"
-        "body{font-family:system-ui,sans-serif;margin:2em}"
-        "table{border-collapse:collapse}th,td{padding:.3em .8em;text-align:right}"
-        "th{border-bottom:1px solid #999}.key{text-align:left}"
-        ".note{color:#555;font-size:.9em}</style></head>\n<body>\n"
-        f"{body}\n</body></html>\n"
-    )
-
-
-def _html_table(table: pd.DataFrame) -> str:
-    def cell(tag: str, column: str, text: str) -> str:
-        css = "" if column in _DISPLAY_NUMERIC else " class='key'"
-        return f"<{tag}{css}>{html.escape(text)}</{tag}>"
-
-    head = "".join(cell("th", c, c) for c in table.columns)
-    rows = [
-        "<tr>" + "".join(cell("td", c, row[c]) for c in table.columns) + "</tr>"
-        for row in table.to_dict("records")
-    ]
-    return (
-        "<table class='modelbench-summary'>\n<thead><tr>"
-        + head
-        + "</tr></thead>\n<tbody>\n"
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>"
-    )
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

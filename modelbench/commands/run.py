@@ -70,8 +70,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     import_litellm_soon()  # seconds of CPU: overlapped with reading the config and dataset
     from modelbench.bench.calls import RetryPolicy
+    from modelbench.bench.format import format_summary
     from modelbench.bench.runner import Benchmark, new_run_id
-    from modelbench.bench.summary import format_summary, summarize
+    from modelbench.bench.summary import summarize
     from modelbench.registry import Registry
 
     registry = Registry.from_yaml(args.config)
@@ -164,9 +165,10 @@ def _select_backends(
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from modelbench.bench.format import format_summary
     from modelbench.bench.report import html_report
     from modelbench.bench.store import read_results
-    from modelbench.bench.summary import format_summary, summarize
+    from modelbench.bench.summary import summarize
 
     df = read_results(args.results)
     torn = df.attrs.get("torn_line")
