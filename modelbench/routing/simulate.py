@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from modelbench._errors import ModelbenchError
-from modelbench.bench.summary import t_quantile, wilson_interval
+from modelbench.bench.stats import t_quantile, wilson_interval
 from modelbench.routing._replay import Outcome, Replay, select
 from modelbench.routing.policies import Policy, Single, resolve_policy
 
