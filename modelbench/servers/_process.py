@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import IO, Any
 
@@ -29,6 +29,7 @@ __all__ = [
     "http_get",
     "output_lines",
     "port_number",
+    "start_on_port",
     "stop_process",
 ]
 
@@ -144,10 +145,7 @@ class ServerProcess:
         deadline = time.monotonic() + self.startup_timeout_s
         while True:
             if self._process.poll() is not None:
-                raise ServerError(
-                    f"{self.what} exited at start (code {self._process.returncode}): "
-                    f"{self.last_output()}"
-                )
+                raise ServerError(self.exit_message(self._process.returncode))
             if http_get(self.ready_url, headers=self.headers) == 200:
                 return
             if time.monotonic() > deadline:
@@ -156,6 +154,10 @@ class ServerProcess:
                     f"{self.startup_timeout_s:g}s: {self.last_output()}"
                 )
             time.sleep(0.1)
+
+    def exit_message(self, code: int) -> str:
+        """Why the server exited while starting (a subclass words it for its own output)."""
+        return f"{self.what} exited at start (code {code}): {self.last_output()}"
 
     def last_output(self, lines: int = 1) -> str:
         """The last non-empty line(s) the server printed, for error messages."""
@@ -180,6 +182,34 @@ class ServerProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def start_on_port(
+    make: Callable[[int], ServerProcess], port: int | None, what: str, *, attempts: int = 3
+) -> tuple[ServerProcess, int]:
+    """Start ``make(port)``; with ``port=None`` on a free port, tried ``attempts`` times.
+
+    A free port can be taken between our choice and the server's bind, so a start that fails
+    with "already in use" is retried on another free port. A port the user asked for is
+    tried once and its error passes through.
+    """
+    tries = 1 if port is not None else attempts
+    for attempt in range(tries):
+        chosen = port if port is not None else free_port()
+        process = make(chosen)
+        try:
+            process.start()
+        except ServerError as exc:
+            if port is not None or "already in use" not in str(exc).lower():
+                raise
+            if attempt + 1 == tries:
+                raise ServerError(
+                    f"cannot start {what}: port {chosen} on {HOST} is in use; choose "
+                    "another with --port, or leave it out to pick a free one"
+                ) from None
+        else:
+            return process, chosen
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def stop_process(process: subprocess.Popen[bytes], *, timeout: float = 10) -> None:

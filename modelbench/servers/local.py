@@ -74,7 +74,7 @@ from types import TracebackType
 from modelbench._env import child_env
 from modelbench._errors import MissingExtraError, ServerError
 from modelbench.providers import LOCAL_API_BASE_ENV, LOCAL_API_KEY
-from modelbench.servers._process import HOST, ServerProcess, check_port_free, free_port
+from modelbench.servers._process import HOST, ServerProcess, check_port_free, start_on_port
 
 __all__ = [
     "API_BASE_ENV",
@@ -285,32 +285,18 @@ class LocalServer:
         model = self.model_path or local_model_path()
         if not model.is_file():
             raise ServerError(f"cannot start the {_WHAT}: no model file at {model}")
-        # A free port can be taken between our check and the server's bind: try a few.
-        attempts = 1 if self.requested_port is not None else 3
-        for attempt in range(attempts):
-            port = self.requested_port if self.requested_port is not None else free_port()
-            check_port_free(port, f"the {_WHAT}")
-            process = ServerProcess(
+        self._process, self.port = start_on_port(
+            lambda port: ServerProcess(
                 _WHAT,
                 self._command(model, port),
                 ready_url=f"http://{HOST}:{port}/v1/models",
                 env=child_env(),
                 startup_timeout_s=self.start_timeout_s,
-            )
-            try:
-                process.start()
-            except ServerError as exc:
-                if "address already in use" not in str(exc).lower():
-                    raise
-                if attempt + 1 == attempts:
-                    raise ServerError(
-                        f"cannot start the {_WHAT}: port {port} on {HOST} is in use; choose "
-                        "another with --port, or leave it out to pick a free one"
-                    ) from None
-                continue
-            self._process, self.port = process, port
-            return self.api_base
-        raise AssertionError("unreachable")  # pragma: no cover
+            ),
+            self.requested_port,
+            f"the {_WHAT}",
+        )
+        return self.api_base
 
     def stop(self) -> None:
         """Stop the server process (only it); safe to call twice."""

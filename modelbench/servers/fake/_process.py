@@ -5,11 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import selectors
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 import weakref
@@ -17,12 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import modelbench
 from modelbench._env import child_env
 from modelbench._errors import ServerError
-from modelbench.servers._process import LOOPBACK_OPENER, http_get, output_lines, stop_process
+from modelbench.servers._process import (
+    HOST,
+    LOOPBACK_OPENER,
+    ServerProcess,
+    output_lines,
+    start_on_port,
+)
 from modelbench.servers.fake._profile import DEFAULT_PROFILE, Profile, load_profile
 
 __all__ = ["FakeProvider", "SimStats"]
@@ -91,8 +94,8 @@ class FakeProvider:
         self._requested_port = port
         self.startup_timeout_s = startup_timeout_s
         self._api_base: str | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._finalizer: weakref.finalize[Any, FakeProvider] | None = None
+        self._process: ServerProcess | None = None
+        self._cleanup: weakref.finalize[Any, FakeProvider] | None = None
 
     @property
     def models(self) -> list[str]:
@@ -128,33 +131,31 @@ class FakeProvider:
             fd, profile_file = tempfile.mkstemp(prefix="modelbench-fake-", suffix=".json")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(self.profile.model_dump_json())
-        stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _stop)
-        cmd = [sys.executable, "-m", "modelbench.servers.fake", "--seed", str(self.seed)]
-        cmd += ["--port", str(self._requested_port or 0), "--parent-pid", str(os.getpid())]
-        if profile_file:
-            cmd += ["--profile", profile_file]
-        process = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            env=child_env({"PYTHONPATH": _pythonpath()}),
-            start_new_session=True,  # Ctrl-C reaches us, and we stop it
-        )
-        self._process = process
-        self._finalizer = weakref.finalize(self, _stop, process, stderr, profile_file)
+        self._cleanup = weakref.finalize(self, _unlink, profile_file)
         try:
-            self._api_base = self._wait_ready(process, stderr)
+            self._process, port = start_on_port(
+                lambda port: _FakeProcess(self._command(port, profile_file), port, self),
+                self._requested_port,
+                "the fake provider",
+            )
         except BaseException:
             self.stop()
             raise
+        self._api_base = f"http://{HOST}:{port}/v1"
         return self
+
+    def _command(self, port: int, profile_file: str | None) -> list[str]:
+        cmd = [sys.executable, "-m", "modelbench.servers.fake", "--seed", str(self.seed)]
+        cmd += ["--port", str(port), "--parent-pid", str(os.getpid())]
+        return cmd + (["--profile", profile_file] if profile_file else [])
 
     def stop(self) -> None:
         """Stop the process (only it); safe to call twice."""
-        if self._finalizer is not None:
-            self._finalizer()
-        self._process = None
+        process, self._process = self._process, None
+        if process is not None:
+            process.stop()
+        if self._cleanup is not None:
+            self._cleanup()
         self._api_base = None
 
     def stats(self) -> SimStats:
@@ -191,31 +192,30 @@ class FakeProvider:
                 f"the fake provider at {self.url} did not answer {path}: {exc}"
             ) from None
 
-    def _wait_ready(self, process: subprocess.Popen[bytes], stderr: IO[bytes]) -> str:
-        assert process.stdout is not None
-        deadline = time.monotonic() + self.startup_timeout_s
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            line = b""
-            while not line:
-                if process.poll() is not None:
-                    raise ServerError(f"the fake provider did not start: {_last_error(stderr)}")
-                if time.monotonic() > deadline:
-                    raise ServerError(
-                        f"the fake provider did not start within {self.startup_timeout_s:g}s"
-                        f" ({_last_error(stderr)})"
-                    )
-                if selector.select(timeout=0.1):
-                    line = process.stdout.readline()
-        process.stdout.close()
-        api_base = str(json.loads(line)["api_base"])
-        models = api_base + "/models"
-        while True:
-            if http_get(models) == 200:
-                return api_base
-            if time.monotonic() > deadline:
-                raise ServerError(f"the fake provider did not answer {models}")
-            time.sleep(0.05)
+
+class _FakeProcess(ServerProcess):
+    """The shared server process, with the fake's own ``error: ...`` line as the reason."""
+
+    def __init__(self, cmd: list[str], port: int, owner: FakeProvider) -> None:
+        super().__init__(
+            "the fake provider",
+            cmd,
+            ready_url=f"http://{HOST}:{port}/v1/models",
+            env=child_env({"PYTHONPATH": _pythonpath()}),
+            startup_timeout_s=owner.startup_timeout_s,
+        )
+
+    def exit_message(self, code: int) -> str:
+        return f"the fake provider did not start: {self._last_error()}"
+
+    def _last_error(self) -> str:
+        if self._stderr is None or self._stderr.closed:
+            return "it exited without a message"
+        lines = output_lines(self._stderr)
+        if not lines:
+            return "it exited without a message"
+        errors = [ln for ln in lines if ln.startswith("error: ")]
+        return errors[-1].removeprefix("error: ") if errors else lines[-1]
 
 
 def _pythonpath() -> str:
@@ -225,19 +225,7 @@ def _pythonpath() -> str:
     return root + (os.pathsep + existing if existing else "")
 
 
-def _last_error(stderr: IO[bytes]) -> str:
-    lines = output_lines(stderr)
-    if not lines:
-        return "it exited without a message"
-    errors = [ln for ln in lines if ln.startswith("error: ")]
-    return errors[-1].removeprefix("error: ") if errors else lines[-1]
-
-
-def _stop(process: subprocess.Popen[bytes], stderr: IO[bytes], profile_file: str | None) -> None:
-    stop_process(process, timeout=5)  # its own session: the group is just this process
-    if process.stdout is not None:
-        process.stdout.close()
-    stderr.close()
-    if profile_file:
+def _unlink(path: str | None) -> None:
+    if path:
         with contextlib.suppress(OSError):
-            os.unlink(profile_file)
+            os.unlink(path)
