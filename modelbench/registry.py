@@ -25,7 +25,6 @@ from modelbench._errors import MissingSecretError, UnknownModelError
 from modelbench._suggest import did_you_mean
 from modelbench.config import LoadedConfig, load_config, validate_data
 from modelbench.config.env import EnvValue, env_value
-from modelbench.config.loader import split_ref
 from modelbench.config.schema import (
     BackendConfig,
     Config,
@@ -33,6 +32,7 @@ from modelbench.config.schema import (
     ModelConfig,
     PricingConfig,
     RateLimits,
+    split_ref,
 )
 from modelbench.providers import (
     LOCAL_API_BASE_ENV,

@@ -10,7 +10,7 @@ Two forms of ``models:`` are accepted (see doc/model-backend-concept.md):
         backends: ["openai/gpt-4o", {backend: "anthropic/claude-sonnet-4", weight: 2}]
         capabilities: [chat, tools]
 
-Cross-references (backend names, fallbacks, aliases) are checked in ``loader.py``, where line
+Cross-references (backend names, fallbacks, aliases) are checked in ``checks.py``, where line
 numbers are known.
 """
 
@@ -46,6 +46,7 @@ __all__ = [
     "RouteEvidence",
     "RoutingConfig",
     "SecurityConfig",
+    "split_ref",
 ]
 
 CAPABILITIES: tuple[str, ...] = (
@@ -78,6 +79,14 @@ STRATEGIES: tuple[str, ...] = (
 Strategy = Literal[
     "fallback", "weighted", "cheapest", "fastest", "capability", "least-busy", "usage"
 ]
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """``"openai/gpt-4o"`` -> ("openai", "gpt-4o"); a bare name -> (name, None)."""
+    if "/" in ref:
+        head, tail = ref.split("/", 1)
+        return head, tail
+    return ref, None
 
 
 class _Strict(BaseModel):
