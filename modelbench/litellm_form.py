@@ -12,6 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 from modelbench._errors import ConfigError
 from modelbench.config.env import EnvValue
+from modelbench.litellm_vocab import (
+    CAPABILITY_FLAGS,
+    CONNECTION_KEYS,
+    DEPLOYMENT_TERMS,
+    LIMIT_TERMS,
+    PRICE_TERMS,
+    ROUTER_IMPORT_ALIASES,
+    ROUTER_TERMS,
+    SECRET_KEYS,
+    STRATEGY_IMPORT,
+)
 from modelbench.providers import (
     LOCAL_API_BASE_ENV,
     LOCAL_API_KEY,
@@ -63,34 +74,9 @@ def to_litellm_config(registry: Registry) -> dict[str, Any]:
 
 # --- import --------------------------------------------------------------------------------
 
-_FROM_STRATEGY: dict[str, str] = {
-    "latency-based-routing": "fastest",
-    "cost-based-routing": "cheapest",
-    "least-busy": "least-busy",
-    "usage-based-routing": "usage",
-    "usage-based-routing-v2": "usage",
-}
-_CAPABILITY_FLAGS: dict[str, str] = {
-    "supports_vision": "vision",
-    "supports_function_calling": "tools",
-    "supports_response_schema": "json",
-    "supports_reasoning": "reasoning",
-    "supports_audio_input": "audio",
-}
-_CONNECTION_KEYS = ("api_base", "api_key", "api_version")
-_SECRET_KEYS = ("api_key",)
-_PRICE_KEYS = {
-    "input_cost_per_token": "input_per_1m",
-    "output_cost_per_token": "output_per_1m",
-}
-_LIMIT_KEYS = {"rpm": "rpm", "tpm": "tpm", "max_parallel_requests": "max_parallel"}
-_ROUTER_KEYS = {
-    "num_retries": "retries",
-    "retry_after": "retry_after",
-    "timeout": "timeout",
-    "request_timeout": "timeout",
-    "allowed_fails": "allowed_fails",
-    "cooldown_time": "cooldown",
+_ROUTER_KEYS: dict[str, str] = {
+    **{term.litellm: term.ours for term in ROUTER_TERMS},
+    **ROUTER_IMPORT_ALIASES,
 }
 
 
@@ -187,8 +173,8 @@ def from_litellm_config(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
     general = _section(data, "general_settings", warnings)
 
     strategy = router.pop("routing_strategy", None)
-    if strategy in _FROM_STRATEGY:
-        routing["strategy"] = _FROM_STRATEGY[strategy]
+    if strategy in STRATEGY_IMPORT:
+        routing["strategy"] = STRATEGY_IMPORT[strategy]
     else:
         if strategy not in (None, "simple-shuffle"):
             warnings.append(
@@ -297,8 +283,8 @@ def _import_deployment(
 ) -> dict[str, Any]:
     model = str(params.pop("model"))
     provider, _, model_id = model.partition("/")
-    connection = {k: _env(params.pop(k)) for k in _CONNECTION_KEYS if k in params}
-    for key in _SECRET_KEYS:
+    connection = {k: _env(params.pop(k)) for k in CONNECTION_KEYS if k in params}
+    for key in SECRET_KEYS:
         value = connection.get(key)
         if isinstance(value, str) and not EnvValue(value).references():
             warnings.append(
@@ -337,21 +323,18 @@ def _import_deployment(
             connection = {}
     backend_name = _backend_for(provider, model_id, connection, backends)
     dep: dict[str, Any] = {"backend": f"{backend_name}/{model_id}" if model_id else provider}
-    for key in ("weight", "order", "timeout"):
-        if key in params:
-            dep[key] = params.pop(key)
-    limits = {ours: params.pop(k) for k, ours in _LIMIT_KEYS.items() if k in params}
+    for term in DEPLOYMENT_TERMS:
+        if term.litellm in params:
+            dep[term.ours] = params.pop(term.litellm)
+    limits = {t.ours: params.pop(t.litellm) for t in LIMIT_TERMS if t.litellm in params}
     if limits:
         dep["rate_limits"] = limits
     pricing: dict[str, Any] = {}
     for source in (params, info):
-        for key, ours in _PRICE_KEYS.items():
-            price = _price(source, key, where, warnings)
+        for term in PRICE_TERMS:
+            price = _price(source, term.litellm, where, warnings)
             if price is not None:
-                pricing.setdefault(ours, round(price * 1e6, 9))
-        price = _price(source, "input_cost_per_second", where, warnings)
-        if price is not None:
-            pricing.setdefault("per_second", price)
+                pricing.setdefault(term.ours, term.from_litellm(price))
         if source.get("output_cost_per_second") is not None:
             source.pop("output_cost_per_second")
             warnings.append(f"{where}: output_cost_per_second has no equivalent; dropped")
@@ -410,9 +393,9 @@ def _import_model_info(
         caps.append("completion")
     elif mode == "embedding" and "embedding" not in caps:
         caps.append("embedding")
-    for flag, cap in _CAPABILITY_FLAGS.items():
-        if info.pop(flag, False) and cap not in caps:
-            caps.append(cap)
+    for term in CAPABILITY_FLAGS:
+        if info.pop(term.litellm, False) and term.ours not in caps:
+            caps.append(term.ours)
     if caps:
         entry["capabilities"] = caps
     if "description" in info:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelbench._errors import ConfigError
 from modelbench.config.routes import PolicySpec, RouteConfig, split_arm
+from modelbench.litellm_vocab import STRATEGIES
 
 if TYPE_CHECKING:
     from modelbench.registry import Deployment, Registry
@@ -39,7 +40,7 @@ __all__ = ["DEFAULT_TAG", "CompiledRoute", "Entry", "compile_routes", "level_nam
 DEFAULT_TAG = "default"
 """LiteLLM's tag for deployments that serve requests whose tags match no other deployment."""
 
-_STRATEGY = {"cheapest": "cost-based-routing", "fastest": "latency-based-routing"}
+_STRATEGY = {name: STRATEGIES[name] for name in ("cheapest", "fastest")}  # LiteLLM's names
 
 
 def level_name(route: str, level: int) -> str:
