@@ -310,3 +310,14 @@ def test_by_category_without_a_category_shares_litellms_default_tag() -> None:
     assert reg.completion("cat", messages()).choices[0].message.content == "mid says hi"
     with pytest.raises(ConfigError, match="'default' is LiteLLM's tag for everything else"):
         registry({"cat": {**route, "mapping": {"default": "mid"}}})
+
+
+def test_models_command_lists_routes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from modelbench.cli import main
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump({"models": MODELS, "backends": BACKENDS, "routes": ALL_ROUTES}))
+    assert main(["models", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "route casc: Cascade(cheap -> strong; json) (arms: cheap, strong)" in out
+    assert "route fb: fallback (arms: broken, strong)" in out

@@ -88,6 +88,10 @@ def cmd_models(args: argparse.Namespace) -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         if n == 0:
             print("  ".join("-" * w for w in widths))
+    for name, route in registry.routes.items():
+        chosen = route.config.evidence.chosen if route.config.evidence else None
+        arms = ", ".join(route.config.all_arms())
+        print(f"route {name}: {chosen or route.config.policy} (arms: {arms})")
     return 0
 
 
