@@ -160,15 +160,18 @@ def test_a_single_score_has_no_t_interval_and_no_scores_no_mean() -> None:
 
 def test_tokens_per_second_is_the_median_of_per_row_rates() -> None:
     df = rows(
-        {"latency_s": 2.0, "ttft_s": 1.0, "output_tokens": 100},  # 100 tok/s decode, 50 e2e
-        {"latency_s": 3.0, "ttft_s": 1.0, "output_tokens": 100},  # 50, 33.3
-        {"latency_s": 5.0, "ttft_s": 1.0, "output_tokens": 100},  # 25, 20
-        {"latency_s": 1.0, "ttft_s": 1.0, "output_tokens": 1},  # no decode time: left out
+        {"latency_s": 2.0, "ttft_s": 1.0, "output_tokens": 101},  # 100 tok/s decode, 50.5 e2e
+        {"latency_s": 3.0, "ttft_s": 1.0, "output_tokens": 101},  # 50, 33.7
+        {"latency_s": 5.0, "ttft_s": 1.0, "output_tokens": 101},  # 25, 20.2
+        {"latency_s": 1.5, "ttft_s": 1.0, "output_tokens": 1},  # one token: no decode rate
+        {"latency_s": 1.0, "ttft_s": 1.0, "output_tokens": 3},  # no decode time: left out
         {"latency_s": 1.0, "ttft_s": 0.5},  # tokens unknown: left out
     )
     row = one(summarize(df), "m", "b/x")
+    # (output_tokens - 1) / (latency - ttft): 100 gaps between 101 tokens
     assert row["tokens_per_s"] == pytest.approx(np.median([100, 50, 25]))
-    assert row["e2e_tokens_per_s"] == pytest.approx(np.median([50, 100 / 3, 20, 1]))
+    assert row["tokens_per_s_n"] == 3
+    assert row["e2e_tokens_per_s"] == pytest.approx(np.median([50.5, 101 / 3, 20.2, 1 / 1.5, 3]))
 
 
 def test_unknown_prices_are_counted_not_guessed() -> None:

@@ -1,7 +1,7 @@
 """A summary for people: the ``summarize`` table as fixed-width text and as HTML.
 
-    print(format_summary(summarize(df)))
-    page = to_html(summarize(df), title="run 3", full_page=True)
+print(format_summary(summarize(df)))
+page = to_html(summarize(df), title="run 3", full_page=True)
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import pandas as pd
 from modelbench.bench.summary import SUMMARY_COLUMNS
 
 __all__ = ["format_summary", "to_html"]
-
 
 
 def _seconds(value: float) -> str:
@@ -47,12 +46,18 @@ def _display(summary: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         rows[f"p{p} lat"] = [_seconds(v) for v in table[f"latency_p{p}"]]
     rows["p50 ttft"] = [_seconds(v) for v in table["ttft_p50"]]
     rows["tok/s"] = ["-" if math.isnan(v) else f"{v:.1f}" for v in table["tokens_per_s"]]
+    rows["rated"] = [f"{r}/{n}" for r, n in zip(table["tokens_per_s_n"], table["n"], strict=True)]
     per_1k = []
     for value, unknown in zip(table["cost_per_1k"], table["cost_unknown"], strict=True):
         per_1k.append(_dollars(value) + ("*" if unknown and not math.isnan(value) else ""))
     rows["$/1k req"] = per_1k
     rows["cost"] = [_dollars(v) for v in table["cost_usd"] + table["score_cost_usd"]]
     rows["cached"] = table["cache_hits"].astype(str).tolist()
+    if (table["tokens_per_s_n"] < table["n"]).any():
+        notes.append(
+            "tok/s: decode speed, (output tokens - 1) / (latency - TTFT), median over the rows "
+            "that have one (rated: those with 2+ output tokens, of all rows)"
+        )
     if (table["cost_unknown"] > 0).any():
         notes.append("* some requests had no known price and are left out of $/1k req")
     if (table["score_ci"] == "t").any():
@@ -83,8 +88,8 @@ def format_summary(summary: pd.DataFrame) -> str:
 
 
 _DISPLAY_NUMERIC = frozenset(
-    {"n", "err%", "score", "95% CI", "p50 lat", "p95 lat", "p50 ttft", "tok/s", "$/1k req"}
-    | {"cost", "cached"}
+    {"n", "err%", "score", "95% CI", "p50 lat", "p95 lat", "p50 ttft", "tok/s", "rated"}
+    | {"$/1k req", "cost", "cached"}
 )
 
 

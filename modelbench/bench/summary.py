@@ -60,7 +60,11 @@ SUMMARY_COLUMNS: dict[str, str] = {
         f"ttft_p{p}": f"{p}th percentile of ttft_s (s), successful uncached rows"
         for p in PERCENTILES
     },
-    "tokens_per_s": "median of output_tokens / (latency_s - ttft_s): decode speed",
+    "tokens_per_s": (
+        "decode speed: median over rows of (output_tokens - 1) / (latency_s - ttft_s), "
+        "i.e. 1 / tpot_s; NaN with no row of 2+ output tokens"
+    ),
+    "tokens_per_s_n": "successful uncached rows with a decode rate (2+ output tokens)",
     "e2e_tokens_per_s": "median of output_tokens / latency_s: end to end",
     "cost_usd": "sum of known cost_usd over all rows (what the benchmark cost)",
     "cost_per_1k": "1000 x mean known cost_usd of successful uncached rows",
@@ -136,7 +140,9 @@ def summarize(
     cost = _numeric(df, "cost_usd")
     with np.errstate(divide="ignore", invalid="ignore"):
         decode = latency - ttft
-        tps = (out_tokens / decode).where(decode > 0)
+        # the field's definition (llmperf, vLLM's benchmark): TPOT = (latency - TTFT) /
+        # (output_tokens - 1); no second token, no rate (not 1 / a tiny gap)
+        tps = ((out_tokens - 1) / decode).where((decode > 0) & (out_tokens >= 2))
         e2e = (out_tokens / latency).where(latency > 0)
 
     work = pd.DataFrame(
@@ -165,6 +171,7 @@ def summarize(
         score_std=("score", "std"),
         nonbinary=("nonbinary", "sum"),
         tokens_per_s=("tps", "median"),
+        tokens_per_s_n=("tps", "count"),
         e2e_tokens_per_s=("e2e", "median"),
         cost_usd=("cost", "sum"),
         cost_per_1k=("cost_timed", "mean"),
@@ -196,6 +203,7 @@ def summarize(
         for p in PERCENTILES:
             out[f"{name}_p{p}"] = quantiles[(source, p / 100)]
     out["tokens_per_s"] = agg["tokens_per_s"]
+    out["tokens_per_s_n"] = agg["tokens_per_s_n"].astype("int64")
     out["e2e_tokens_per_s"] = agg["e2e_tokens_per_s"]
     out["cost_usd"] = agg["cost_usd"]
     out["cost_per_1k"] = agg["cost_per_1k"] * 1000
@@ -206,7 +214,16 @@ def summarize(
 
 
 def _dtype(column: str) -> str:
-    if column in ("n", "ok", "errors", "score_n", "score_nan", "cost_unknown", "cache_hits"):
+    if column in (
+        "n",
+        "ok",
+        "errors",
+        "score_n",
+        "score_nan",
+        "tokens_per_s_n",
+        "cost_unknown",
+        "cache_hits",
+    ):
         return "int64"
     return "object" if column == "score_ci" else "float64"
 
