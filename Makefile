@@ -9,7 +9,7 @@ OUT ?= out
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export LITELLM_OFFLINE_MODE := true
 
-.PHONY: demo test lint check venv clean
+.PHONY: demo test lint check venv clean redis
 
 venv: $(VENV)/.installed
 
@@ -41,7 +41,12 @@ lint: venv
 	$(VENV)/bin/ruff check modelbench tests benchmarks
 	$(VENV)/bin/mypy modelbench
 
-test: venv lint
+# The shared-state proxy test starts a real Redis (Debian's redis-server); install it if missing.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || test -x /usr/sbin/redis-server || \
+		(apt-get update -qq && apt-get install -y -qq redis-server)
+
+test: venv lint redis
 	$(PY) -m pytest
 
 clean:

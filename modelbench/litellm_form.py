@@ -31,6 +31,7 @@ from modelbench.providers import (
     SIM_API_KEY,
     SIM_PROVIDER,
 )
+from modelbench.shared_state import redis_router_settings
 
 if TYPE_CHECKING:
     from modelbench.registry import Registry
@@ -45,6 +46,7 @@ def to_litellm_config(registry: Registry) -> dict[str, Any]:
         "model_list": registry.model_list(resolve=False),
         "router_settings": registry.router_settings(),
     }
+    out["router_settings"].update(redis_router_settings(cfg.routing.redis))
     litellm_settings: dict[str, Any] = {}
     general_settings: dict[str, Any] = {}
     if cfg.monitoring:

@@ -26,6 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     from modelbench.commands.tune import add_tune_arguments
 
     add_tune_arguments(p)
+    p.add_argument(
+        "--redis-url",
+        metavar="URL",
+        help="a Redis that several proxy instances share for rpm/tpm usage and cooldowns "
+        "(redis://HOST:PORT, or '${REDIS_URL}' to keep a password out of the file)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import-litellm", help="turn a LiteLLM Proxy config into modelbench's")
@@ -117,12 +123,22 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     registry = _load(args.config)
     _print_warnings(registry.warnings)
+    if args.redis_url is not None and args.format != "litellm":
+        raise ConfigError("--redis-url applies to --format litellm (LiteLLM Proxy's config) only")
     if args.results is not None:
         from modelbench.commands.tune import tuned_registry
 
         registry = tuned_registry(registry, args)
     if args.format == "litellm":
-        text = dump_litellm(registry, source=args.config, output=args.output)
+        from modelbench.shared_state import redis_router_settings, shared_limits_warning
+
+        data = registry.to_litellm_config()
+        if args.redis_url is not None:
+            data["router_settings"].update(redis_router_settings(None, args.redis_url))
+        warning = shared_limits_warning(data)
+        if warning:
+            print(warning, file=sys.stderr)
+        text = dump_litellm(registry, data, source=args.config, output=args.output)
     else:
         text = dump_modelbench(registry, source=args.config, output=args.output)
     _write(text, args.output)

@@ -190,6 +190,25 @@ class ModelConfig(_Strict):
         return [DeploymentConfig(backend=i) if isinstance(i, str) else i for i in items]
 
 
+class RedisConfig(_Strict):
+    """A Redis that several gateway instances share (rate-limit usage, cooldowns).
+
+    ``url``, or ``host`` (+ ``port``, ``password``); values may be ``${VAR}`` references, and
+    ``password`` must be one (it is exported as ``os.environ/VAR``).
+    """
+
+    url: str | None = None
+    host: str | None = None
+    port: int | str | None = None
+    password: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> RedisConfig:
+        if (self.url is None) == (self.host is None):
+            raise ValueError("give exactly one of 'url' or 'host' (with 'port', 'password')")
+        return self
+
+
 class RoutingConfig(_Strict):
     """How a gateway picks among a model's backends and what it does when one fails."""
 
@@ -201,6 +220,8 @@ class RoutingConfig(_Strict):
     timeout: PositiveFloat | None = None
     allowed_fails: Annotated[int, Field(ge=0)] | None = None
     cooldown: NonNegativeFloat | None = None
+    redis: RedisConfig | None = None
+    """Shared state for several gateway instances (exported as Router ``redis_*`` settings)."""
 
 
 class MonitoringConfig(_Strict):

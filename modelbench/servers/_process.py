@@ -146,7 +146,7 @@ class ServerProcess:
         while True:
             if self._process.poll() is not None:
                 raise ServerError(self.exit_message(self._process.returncode))
-            if http_get(self.ready_url, headers=self.headers) == 200:
+            if self._ready():
                 return
             if time.monotonic() > deadline:
                 raise ServerError(
@@ -158,6 +158,9 @@ class ServerProcess:
     def exit_message(self, code: int) -> str:
         """Why the server exited while starting (a subclass words it for its own output)."""
         return f"{self.what} exited at start (code {code}): {self.last_output()}"
+
+    def _ready(self) -> bool:
+        return http_get(self.ready_url, headers=self.headers) == 200
 
     def last_output(self, lines: int = 1) -> str:
         """The last non-empty line(s) the server printed, for error messages."""

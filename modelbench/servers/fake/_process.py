@@ -43,6 +43,8 @@ class SimStats:
     ``malformed``, ``cut_stream``, ``not_found``) -> count."""
     prompts: dict[str, dict[str, int]]
     """Model -> ``prompt_hash(messages or prompt)`` -> count."""
+    per_second: dict[str, dict[int, int]]
+    """Model -> arrival second (``int(time.time())``) -> requests: what a rate limit allows."""
     timing: dict[str, float]
     """How late the server woke for its scheduled sends: ``scheduled_sends``,
     ``late_ms_p50``, ``late_ms_p90``, ``late_ms_max`` (the server's share of timing error)."""
@@ -55,6 +57,10 @@ class SimStats:
             requests={m: int(v["requests"]) for m, v in models.items()},
             outcomes={m: dict(v["outcomes"]) for m, v in models.items()},
             prompts={m: dict(v["prompts"]) for m, v in models.items()},
+            per_second={
+                m: {int(s): int(n) for s, n in v.get("per_second", {}).items()}
+                for m, v in models.items()
+            },
             timing=dict(data.get("timing", {})),
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import time
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from typing import Any
@@ -42,10 +43,13 @@ class Sim:
     def reset(self) -> None:
         self.prompts: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.outcomes: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        # Requests by model and arrival second (wall clock): rate limits are checked here.
+        self.per_second: defaultdict[str, Counter[int]] = defaultdict(Counter)
         # How late each scheduled send woke up, in seconds: the server's share of timing error.
         self.lateness: deque[float] = deque(maxlen=100_000)
 
     def count(self, model: str, phash: str) -> int:
+        self.per_second[model][int(time.time())] += 1
         self.prompts[model][phash] += 1
         return self.prompts[model][phash]
 
@@ -63,6 +67,7 @@ class Sim:
                 "requests": sum(self.outcomes[model].values()),
                 "outcomes": dict(self.outcomes[model]),
                 "prompts": dict(self.prompts.get(model, {})),
+                "per_second": {str(k): v for k, v in sorted(self.per_second[model].items())},
             }
             for model in sorted(self.outcomes)
         }
