@@ -9,7 +9,7 @@ OUT ?= out
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export LITELLM_OFFLINE_MODE := true
 
-.PHONY: demo test lint check venv clean redis
+.PHONY: demo test lint check venv clean redis lab chromium
 
 venv: $(VENV)/.installed
 
@@ -46,8 +46,18 @@ redis:
 	@command -v redis-server >/dev/null 2>&1 || test -x /usr/sbin/redis-server || \
 		(apt-get update -qq && apt-get install -y -qq redis-server)
 
-test: venv lint redis
+test: venv lint redis chromium
 	$(PY) -m pytest
+
+# JupyterLab on notebooks/ (extra `notebook`), on this machine only.
+lab: venv
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks
+
+# The browser test of notebooks/ drives Debian's chromium through playwright (playwright's own
+# browser download is not used); install it on a fresh machine.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

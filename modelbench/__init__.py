@@ -20,6 +20,7 @@ from modelbench._errors import (
 )
 
 if TYPE_CHECKING:
+    from modelbench import plots
     from modelbench.bench import Benchmark, load_dataset, read_results
     from modelbench.bench.scoring import register_scorer, resolve_scorer
     from modelbench.bench.summary import paired_comparison, summarize
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     )
     from modelbench.config import load_config
     from modelbench.litellm_form import from_litellm_config, to_litellm_config
+    from modelbench.notebook.compare import compare
+    from modelbench.notebook.dashboard import Dashboard, dashboard
+    from modelbench.notebook.table import SummaryTable, summary_table
     from modelbench.registry import Deployment, ModelSpec, Pricing, Registry
     from modelbench.routing import (
         ByCategory,
@@ -118,7 +122,15 @@ _LAZY: dict[str, str] = {
     "recommend": "modelbench.routing.recommend",
     "Tuned": "modelbench.routing.tune",
     "tune": "modelbench.routing.tune",
+    "Dashboard": "modelbench.notebook.dashboard",
+    "dashboard": "modelbench.notebook.dashboard",
+    "compare": "modelbench.notebook.compare",
+    "SummaryTable": "modelbench.notebook.table",
+    "summary_table": "modelbench.notebook.table",
 }
+
+# name -> submodule exposed as an attribute (``modelbench.plots``), imported on first use.
+_MODULES: dict[str, str] = {"plots": "modelbench.plots"}
 
 __all__ = [
     "Benchmark",
@@ -127,6 +139,7 @@ __all__ = [
     "Cheapest",
     "Check",
     "ConfigError",
+    "Dashboard",
     "DatasetError",
     "Deployment",
     "FakeProvider",
@@ -147,6 +160,7 @@ __all__ = [
     "Registry",
     "ServerError",
     "Single",
+    "SummaryTable",
     "Tuned",
     "UnknownModelError",
     "ValidJSON",
@@ -155,12 +169,15 @@ __all__ = [
     "aiq",
     "arms",
     "candidates",
+    "compare",
+    "dashboard",
     "from_litellm_config",
     "load_config",
     "load_dataset",
     "local_server",
     "paired_comparison",
     "pareto_frontier",
+    "plots",
     "policy_from_dict",
     "read_results",
     "recommend",
@@ -172,12 +189,17 @@ __all__ = [
     "resolve_scorer",
     "simulate",
     "summarize",
+    "summary_table",
     "to_litellm_config",
     "tune",
 ]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+        globals()[name] = value
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'modelbench' has no attribute {name!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -20,6 +21,7 @@ _STYLE = (
     "th{border-bottom:1px solid #999}.key{text-align:left}"
     ".note{color:#555;font-size:.9em}"
     ".modelbench-summary td,.modelbench-summary th{white-space:nowrap}"
+    "img.figure{max-width:100%;height:auto;display:block;margin:.5em 0 1.5em}"
     "table.outputs td{text-align:left;font-family:ui-monospace,monospace;white-space:pre-wrap}"
     "td.hit{background:#e6f4ea}td.miss{background:#fce8e6}td.err{background:#fff4d6}"
 )
@@ -72,9 +74,17 @@ def _outputs_table(df: pd.DataFrame, max_prompts: int) -> str:
 
 
 def html_report(
-    df: pd.DataFrame, *, title: str = "modelbench report", max_prompts: int = 200
+    df: pd.DataFrame,
+    *,
+    title: str = "modelbench report",
+    max_prompts: int = 200,
+    sections: Sequence[str] = (),
 ) -> str:
-    """A whole HTML page for a results DataFrame (as read by ``read_results``)."""
+    """A whole HTML page for a results DataFrame (as read by ``read_results``).
+
+    ``sections`` are HTML blocks placed after the summaries (the CLI adds the figures and the
+    routing policies there; this layer does not draw them itself).
+    """
     df = dedupe(df)
     parts = [f"<h1>{html.escape(title)}</h1>"]
     if df.empty:
@@ -89,6 +99,7 @@ def html_report(
         if df["category"].astype(str).str.len().gt(0).any():
             by_category = summarize(df, by=("category", "model", "backend"))
             parts.append(to_html(by_category, title="Per category"))
+        parts.extend(sections)
         parts.append("<h2>Outputs side by side (first repeat)</h2>")
         parts.append(
             "<p class='note'>green: score &ge; 0.5, red: below, yellow: error, "

@@ -51,7 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--html",
         metavar="FILE",
-        help="also write an HTML page: summary, per category, outputs side by side",
+        help=(
+            "also write a self-contained HTML page: summary, per category, figures, routing "
+            "policies, outputs side by side"
+        ),
     )
     p.add_argument(
         "--by",
@@ -182,10 +185,26 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(format_summary(summary))
     if args.html:
         title = f"modelbench: {Path(args.results).name}"
-        Path(args.html).write_text(html_report(df, title=title), "utf-8")
+        sections = _report_sections(df)
+        Path(args.html).write_text(html_report(df, title=title, sections=sections), "utf-8")
         if not args.json:
             print(f"wrote {args.html}")
     return 0
+
+
+def _report_sections(df: Any) -> list[str]:
+    """Figures and routing policies for the HTML page (need the ``notebook`` extra)."""
+    from modelbench._errors import MissingExtraError
+
+    if df.empty:
+        return []
+    try:
+        from modelbench.notebook.report import report_sections
+
+        return report_sections(df)
+    except MissingExtraError as exc:
+        print(f"note: no figures in the HTML report: {exc}", file=sys.stderr)
+        return []
 
 
 def _jsonable(record: dict[str, Any]) -> dict[str, Any]:
