@@ -173,7 +173,7 @@ def _run(page: Any, url: str, work: Path) -> None:
     assert dash.locator("table.modelbench-summary").count() >= 1
     assert dash.locator("table.mb-sbs").count() == 1  # the side-by-side view
     header = dash.locator("table.mb-sbs thead").inner_text()
-    assert "tiny" in header and "strong" in header and "cheap" in header
+    assert "tiny" in header and "sim-strong" in header and "sim-cheap" in header
     dash.screenshot(path=str(_shot_path("dashboard")))
 
     dash.locator(".lm-TabBar-tab", has_text="Plots").click()

@@ -9,7 +9,9 @@ cloud backends once their keys are exported), unless chosen by name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import logging
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,5 +88,19 @@ def compare(
         progress=progress,
         **options,
     )
-    results = bench.run()
+    with _quiet_litellm():
+        results = bench.run()
     return Dashboard(results, registry, dataset=bench.items)
+
+
+@contextlib.contextmanager
+def _quiet_litellm() -> Iterator[None]:
+    """litellm logs a warning per custom-priced model at registration (cache-token prices it
+    does not know); in a notebook cell that buries the progress bar, so keep only errors."""
+    logger = logging.getLogger("LiteLLM")
+    level = logger.level
+    logger.setLevel(max(level, logging.ERROR))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -298,7 +298,7 @@ def cost_quality(
         ax.axhline(min_quality, color="#8e44ad", linestyle="--", linewidth=1, label="min quality")
     every_cost = np.concatenate([cost[known], policy_rows[0] if policy_rows else np.array([])])
     positive = every_cost[every_cost > 0]
-    if len(positive) >= 2 and positive.max() / positive.min() > 50 and (every_cost > 0).all():
+    if len(positive) >= 2 and positive.max() / positive.min() > 20 and (every_cost > 0).all():
         ax.set_xscale("log")
     from matplotlib.ticker import FuncFormatter
 
