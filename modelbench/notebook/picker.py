@@ -2,8 +2,8 @@
 
 The policies are simulated once (``routing.simulate``); every change of the objective or a
 constraint re-runs only ``routing.recommend(..., table=...)`` on that table and redraws the
-frontier figure from a precomputed per-arm summary, so a change costs milliseconds of pandas
-plus one figure render, whatever the number of rows.
+recommended point and the constraint lines on a frontier figure drawn once (``LiveFrontier``),
+so a change costs milliseconds whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _num(value: Any) -> float:
 def recommendation_html(rec: Any) -> str:
     """The recommended policy, why, its figures and its saving against the best single arm."""
     row = dict(getattr(rec, "row", {}) or {})
-    name = html.escape(str(row.get("policy") or _describe(rec.policy)))
+    name = html.escape(_describe(rec.policy))
     met = bool(getattr(rec, "met", True))
     badge = (
         "<span style='color:#1a7f37'>meets every constraint</span>"
@@ -110,22 +110,20 @@ def _describe(policy: Any) -> str:
 
 
 def _saving(saving: dict[str, Any]) -> str:
-    if not saving:
-        return "no difference"
+    """``recommend``'s saving (best single minus this policy: positive is better) in words."""
     parts = []
-    for key, value in saving.items():
-        v = _num(value)
-        if not math.isfinite(v):
-            continue
-        if "pct" in key or "fraction" in key or "share" in key:
-            parts.append(f"{key.replace('_', ' ')} {v:+.1%}")
-        elif "cost" in key:
-            parts.append(f"{key.replace('_', ' ')} {v:+.3g} $")
-        elif "p95" in key or "latency" in key or key.endswith("_s"):
-            parts.append(f"{key.replace('_', ' ')} {v:+.3f} s")
-        else:
-            parts.append(f"{key.replace('_', ' ')} {v:+.3g}")
-    return ", ".join(parts) or "no difference"
+    cost, pct = _num(saving.get("cost_per_1k")), _num(saving.get("cost_pct"))
+    if math.isfinite(cost) and cost != 0:
+        share = f" ({abs(pct):.0%})" if math.isfinite(pct) else ""
+        word = "cheaper" if cost > 0 else "dearer"
+        parts.append(f"${abs(cost):.3g} per 1k requests {word}{share}")
+    p95 = _num(saving.get("p95_s"))
+    if math.isfinite(p95) and abs(p95) >= 0.0005:
+        parts.append(f"p95 {abs(p95) * 1000:.0f} ms {'faster' if p95 > 0 else 'slower'}")
+    quality = _num(saving.get("quality"))
+    if math.isfinite(quality):
+        parts.append(f"quality {quality:+.3f}")
+    return ", ".join(parts) or "the same figures"
 
 
 class PolicyPicker:
@@ -236,6 +234,7 @@ class PolicyPicker:
         """Simulate every candidate policy once and set the sliders' ranges from the table."""
         table = self.routing.simulate(self.results)
         self.table = table
+        self.frontier = plots.LiveFrontier(self.arm_summary, table)
         p95 = pd.to_numeric(table["latency_p95"], errors="coerce")
         cost = pd.to_numeric(table["cost_per_1k"], errors="coerce")
         top_p95 = float(p95.max()) if p95.notna().any() else 1.0
@@ -271,14 +270,9 @@ class PolicyPicker:
         rec = self.routing.recommend(self.results, self.objective.value, table=self.table, **limits)
         self.recommendation = rec
         self.recommendation_html.value = recommendation_html(rec)
-        fig = plots.cost_quality(
-            summary=self.arm_summary,
-            table=self.table,
-            recommendation=rec,
-            min_quality=limits["min_quality"],
-            max_cost_per_1k=limits["max_cost_per_1k"],
+        self.frontier_plot.value = self.frontier.render(
+            rec, min_quality=limits["min_quality"], max_cost_per_1k=limits["max_cost_per_1k"]
         )
-        self.frontier_plot.value = plots.to_png(fig)
         return rec
 
     # --- export -------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "LiveFrontier",
     "arm_colors",
     "arm_summary",
     "cost_quality",
@@ -228,6 +229,7 @@ def cost_quality(
     fig = _figure(8.0, 4.8)
     ax = fig.add_subplot()
     ax.set_title("Quality vs cost", loc="left")
+    summary = _singles_from(summary, table)
     cost = summary["cost_per_1k"].to_numpy(dtype=float)
     quality = summary["score_mean"].to_numpy(dtype=float)
     known = np.isfinite(cost) & np.isfinite(quality)
@@ -235,6 +237,10 @@ def cost_quality(
     if not known.any() and policy_rows is None:
         _empty(ax, "no arm has both a known cost and a score")
         return fig
+    reference = _reference_points(table)
+    if reference is not None:
+        ax.scatter(reference[0], reference[1], s=40, facecolors="none", edgecolors="#9aa5b1",
+                   label="reference only (not exportable)")  # fmt: skip
     for name, c, q, lo, hi in zip(
         summary.index, cost, quality, summary["score_lo"], summary["score_hi"], strict=True
     ):
@@ -304,7 +310,11 @@ def cost_quality(
 
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"${v:g}"))
     ax.set_xlabel("cost per 1,000 requests (USD)")
-    ax.set_ylabel("quality (mean score, 95% interval)")
+    ax.set_ylabel(
+        "quality (mean score, 95% interval)"
+        if table is None
+        else "quality (mean score, errors count 0; 95% CI)"
+    )
     ax.grid(alpha=0.3)
     _legend(ax, fontsize=9)
     missing = [str(n) for n, ok in zip(summary.index, known, strict=True) if not ok]
@@ -323,11 +333,48 @@ def _short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _singles_from(summary: pd.DataFrame, table: pd.DataFrame | None) -> pd.DataFrame:
+    """With a ``simulate`` table, each arm at its ``Single(arm)`` figures, so arms and
+    policies share one definition of quality (an error scores 0) and of cost."""
+    if table is None or table.empty or "policy" not in table.columns:
+        return summary
+    rows = table.set_index(table["policy"].astype(str))
+    out = summary.copy()
+    for arm in summary.index:
+        key = f"Single({arm})"
+        if key in rows.index:
+            row = rows.loc[key]
+            out.loc[arm, "cost_per_1k"] = float(row["cost_per_1k"])
+            out.loc[arm, "score_mean"] = float(row["quality"])
+            out.loc[arm, "score_lo"] = float(row.get("quality_lo", math.nan))
+            out.loc[arm, "score_hi"] = float(row.get("quality_hi", math.nan))
+    return out
+
+
+def _exportable(table: pd.DataFrame) -> np.ndarray:
+    if "exportable" in table.columns:
+        return table["exportable"].fillna(True).to_numpy(dtype=bool)
+    return np.ones(len(table), dtype=bool)
+
+
+def _reference_points(table: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Policies no gateway can run (Oracle): drawn hollow, never recommended."""
+    if table is None or table.empty:
+        return None
+    ref = table[~_exportable(table)]
+    if ref.empty:
+        return None
+    cost = pd.to_numeric(ref["cost_per_1k"], errors="coerce").to_numpy(dtype=float)
+    quality = pd.to_numeric(ref["quality"], errors="coerce").to_numpy(dtype=float)
+    return cost, quality
+
+
 def _policy_points(
     table: pd.DataFrame | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]] | None:
     if table is None or table.empty:
         return None
+    table = table[_exportable(table)]
     cost = pd.to_numeric(table["cost_per_1k"], errors="coerce").to_numpy(dtype=float)
     quality = pd.to_numeric(table["quality"], errors="coerce").to_numpy(dtype=float)
     keep = np.isfinite(cost) & np.isfinite(quality)
@@ -373,3 +420,94 @@ def _register_ipython_display() -> None:
 
     formatter: Mapping[str, Any] = shell.display_formatter.formatters
     formatter["image/png"].for_type(Figure, lambda f: to_png(f))
+
+
+_STAR: dict[str, Any] = {
+    "s": 260,
+    "marker": "*",
+    "color": "#f5a623",
+    "edgecolors": "black",
+    "zorder": 5,
+}
+
+
+class LiveFrontier:
+    """``cost_quality`` for a slider: the arms, policies and frontiers are drawn once; each
+    ``render`` restores that background and draws only the recommended point and the
+    constraint lines on it (Agg blitting), then encodes the PNG: milliseconds, not a redraw.
+
+        live = LiveFrontier(arm_summary(df), simulate(df))
+        png = live.render(recommendation, min_quality=0.8, max_cost_per_1k=None)
+    """
+
+    def __init__(self, summary: pd.DataFrame, table: pd.DataFrame) -> None:
+        fig = cost_quality(summary=summary, table=table)
+        ax = fig.axes[0]
+        # legend entries for what render() draws, so the static legend explains them
+        ax.scatter([], [], label="recommended policy", **{**_STAR, "s": 140})
+        ax.plot([], [], color="#8e44ad", linestyle="--", linewidth=1, label="min quality")
+        ax.plot([], [], color="#c0392b", linestyle="--", linewidth=1, label="max cost per 1k")
+        _legend(ax, fontsize=9)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        self.figure = fig
+        self.axes = ax
+        self.canvas = FigureCanvasAgg(fig)
+        self.canvas.draw()  # lays the figure out once
+        fig.set_layout_engine("none")  # and freezes it
+        ax.set_autoscale_on(False)
+        self.background = self.canvas.copy_from_bbox(fig.bbox)
+        self.points = _policy_points(table)
+        self.star = ax.scatter([np.nan], [np.nan], animated=True, **_STAR)
+        self.quality_line = ax.axhline(0, color="#8e44ad", linestyle="--", linewidth=1,
+                                       animated=True)  # fmt: skip
+        self.cost_line = ax.axvline(1, color="#c0392b", linestyle="--", linewidth=1,
+                                    animated=True)  # fmt: skip
+        self.label = ax.annotate("", (0, 0), xytext=(8, -14), textcoords="offset points",
+                                 fontsize=9, animated=True, zorder=6)  # fmt: skip
+
+    def render(
+        self,
+        recommendation: Any,
+        *,
+        min_quality: float | None = None,
+        max_cost_per_1k: float | None = None,
+    ) -> bytes:
+        """The figure with ``recommendation`` starred and the constraints drawn, as PNG."""
+        self.canvas.restore_region(self.background)
+        point = self._point(_recommended_name(recommendation))
+        log = self.axes.get_xscale() == "log"
+        if point is not None and not (log and point[0] <= 0):
+            self.star.set_offsets([point])
+            self.label.xy = point
+            x_axes = self.axes.transLimits.transform(self.axes.transScale.transform(point))[0]
+            right = x_axes > 0.55
+            self.label.set_horizontalalignment("right" if right else "left")
+            self.label.set_position((-10, -16) if right else (10, -16))
+            self.label.set_text(_short(_recommended_name(recommendation) or "", 40))
+            self.axes.draw_artist(self.star)
+            self.axes.draw_artist(self.label)
+        if min_quality is not None and math.isfinite(min_quality):
+            self.quality_line.set_ydata([min_quality, min_quality])
+            self.axes.draw_artist(self.quality_line)
+        if (
+            max_cost_per_1k is not None
+            and math.isfinite(max_cost_per_1k)
+            and not (log and max_cost_per_1k <= 0)
+        ):
+            self.cost_line.set_xdata([max_cost_per_1k, max_cost_per_1k])
+            self.axes.draw_artist(self.cost_line)
+        from PIL import Image
+
+        buf = io.BytesIO()
+        Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buf, "png", compress_level=1)
+        return buf.getvalue()
+
+    def _point(self, name: str | None) -> tuple[float, float] | None:
+        if name is None or self.points is None:
+            return None
+        cost, quality, _front, names = self.points
+        if name not in names:
+            return None
+        i = names.index(name)
+        return float(cost[i]), float(quality[i])
