@@ -141,7 +141,7 @@ class Dashboard:
         )
         sbs = w.VBox([w.HBox([self.prompt, self.prev_button, self.next_button]), self.side_by_side])
         self.tabs = w.Tab(children=[sbs, self.plots_box, self.picker.widget])
-        for i, title in enumerate(("Side by side", "Plots", "Routing policy & export")):
+        for i, title in enumerate(("Side by side", "Plots", "Policy & export")):
             self.tabs.set_title(i, title)
         self.tabs.observe(self._on_tab, names="selected_index")
         title = w.HTML("<h3 style='margin:4px 0'>modelbench</h3>")

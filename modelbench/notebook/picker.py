@@ -143,7 +143,10 @@ class PolicyPicker:
         self.table: pd.DataFrame | None = None
         self.recommendation: Any = None
         self.arm_summary = plots.arm_summary(self.results)
-        self.objective = w.Dropdown(options=OBJECTIVES, value="cost", description="objective")
+        self.objective = w.Dropdown(
+            options=OBJECTIVES, value="cost", description="objective",
+            style={"description_width": "10em"}, layout={"width": "24em"},
+        )  # fmt: skip
         style = {"description_width": "10em"}
         wide = {"width": "34em"}
         self.min_quality = w.FloatSlider(
@@ -162,7 +165,7 @@ class PolicyPicker:
             min=0.0,
             max=1.0,
             step=0.01,
-            description="max p95 latency (s)",
+            description="max p95 (s)",
             readout_format=".3g",
             continuous_update=False,
             style=style,
@@ -173,7 +176,7 @@ class PolicyPicker:
             min=0.0,
             max=1.0,
             step=0.01,
-            description="max $ per 1k requests",
+            description="max $ per 1k req",
             readout_format=".3g",
             continuous_update=False,
             style=style,
@@ -194,7 +197,10 @@ class PolicyPicker:
         )
         self.export_button.on_click(lambda _: self.export())
         self.note = w.HTML()
-        controls = w.VBox([self.objective, self.min_quality, self.max_p95, self.max_cost])
+        controls = w.VBox(
+            [self.objective, self.min_quality, self.max_p95, self.max_cost],
+            layout={"flex": "0 0 auto", "width": "36em"},
+        )
         export_box = w.VBox(
             [
                 w.HTML("<b>Export the tuned config</b>"),
@@ -205,12 +211,7 @@ class PolicyPicker:
             ]
         )
         self.widget = w.VBox(
-            [
-                self.note,
-                w.HBox([controls, self.recommendation_html]),
-                self.frontier_plot,
-                export_box,
-            ]
+            [self.note, controls, self.recommendation_html, self.frontier_plot, export_box]
         )
         if self.routing is None:
             self.note.value = (
