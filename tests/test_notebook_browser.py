@@ -1,5 +1,5 @@
 """01-quickstart in a real browser: JupyterLab on 127.0.0.1 with a token, driven by playwright
-through Debian's chromium. Run all cells, see the dashboard, open the plots, move a slider.
+through Debian's chromium. Run all cells, see the dashboard, open the plots, move a slider, export.
 
 Screenshots go to $MODELBENCH_TEST_ARTIFACTS/notebook-shots (default: the system temp dir).
 The notebook runs on a copy (JupyterLab saves what it runs), against one local model server.
@@ -181,7 +181,7 @@ def _run(page: Any, url: str, work: Path) -> None:
     assert dash.locator("table.modelbench-summary").count() >= 1
     assert dash.locator("table.mb-sbs").count() == 1  # the side-by-side view
     header = dash.locator("table.mb-sbs thead").inner_text()
-    assert "tiny" in header and "sim-strong" in header and "sim-cheap" in header
+    assert "tiny" in header and "sim-small" in header and "sim-large" in header
     dash.screenshot(path=str(_shot_path("dashboard")))
 
     dash.locator(".lm-TabBar-tab", has_text="Plots").click()
@@ -212,6 +212,18 @@ def _run(page: Any, url: str, work: Path) -> None:
     after = rec.inner_text()
     assert after != before
     dash.screenshot(path=str(_shot_path("policy-after")))
+
+    target = work / "notebooks" / "routed.yaml"
+    assert not target.exists()
+    dash.locator("button", has_text="Export tuned config").click()
+    page.wait_for_function(
+        "() => document.querySelector('.modelbench-dashboard').innerText.includes('wrote')",
+        timeout=60_000,
+    )
+    assert target.exists() and "model_list" in target.read_text("utf-8")
+    shown = dash.locator("textarea").input_value()
+    assert shown == target.read_text("utf-8")
+    dash.screenshot(path=str(_shot_path("export")))
 
 
 def _shot_path(name: str) -> Path:

@@ -292,7 +292,11 @@ class PolicyPicker:
         path = Path(self.export_path.value).expanduser()
         try:
             text = export_text(
-                self.registry, self.recommendation, self.results, fmt=self.export_format.value
+                self.registry,
+                self.recommendation,
+                self.results,
+                fmt=self.export_format.value,
+                output=str(path),
             )
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, "utf-8")
@@ -307,6 +311,13 @@ class PolicyPicker:
         return path
 
 
-def export_text(registry: Registry, recommendation: Any, results: pd.DataFrame, *, fmt: str) -> str:
-    """The tuned config of ``recommendation`` as YAML in ``fmt`` ("litellm" or "modelbench")."""
-    raise ModelbenchError("export needs routing-export's tune(), which this install does not have")
+def export_text(
+    registry: Registry, recommendation: Any, results: pd.DataFrame, *, fmt: str, output: str
+) -> str:
+    """The tuned config of ``recommendation`` (route ``routed``) as ``fmt`` YAML text."""
+    from modelbench.routing.tune import tune
+
+    tuned = tune(registry, results, recommendation=recommendation,
+                 objective=recommendation.objective, **recommendation.constraints)  # fmt: skip
+    text: str = tuned.text(fmt, output=output)  # type: ignore[arg-type]
+    return text
