@@ -1,4 +1,4 @@
-"""How long one change of the policy picker takes on 100,000 result rows, and a filter change.
+"""How long one change of the policy picker takes on 100,000 result rows, and filter changes.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--rows 100000] [--changes 20]
 

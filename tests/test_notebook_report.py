@@ -36,3 +36,7 @@ def test_html_report_embeds_every_figure(tmp_path: Path) -> None:
     # self-contained: nothing is fetched from anywhere
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", page)
     assert page.index("Figures") < page.index("Outputs side by side")
+    # the routing layer is installed: the policy table, the recommendation and the frontier
+    assert "<h2>Routing policies</h2>" in page
+    assert "alt='quality against cost of every policy'" in page
+    assert "Single(strong)" in page and "Recommended:" in page
