@@ -100,3 +100,26 @@ def test_tune_refuses_what_it_cannot_export() -> None:
         tune(reg, results(), policy="single:cheap", name="cheap")
     with pytest.raises(ModelbenchError, match="unknown constraint 'min_qualty'"):
         tune(reg, results(), min_qualty=0.5)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "single:strong",
+        "fallback:cheap,strong",
+        "weighted:cheap=3,strong=1",
+        "cascade:cheap,strong;regex:^cheap",
+        "cheapest:0.9",
+        "fastest:p95",
+        "bycategory",
+    ],
+)
+def test_every_exportable_family_reads_back_as_the_same_policy(spec: str) -> None:
+    from modelbench.routing import policy_from_dict
+
+    tuned = tune(Registry.from_dict(CONFIG, source="cfg.yaml"), results(), policy=spec)
+    text = tuned.text("modelbench")
+    route = Registry.from_dict(yaml.safe_load(text)).config.routes["routed"]
+    back = policy_from_dict(route.spec().model_dump(exclude_none=True))
+    assert back.describe() == tuned.policy.describe()
+    assert tuned.registry.completion("routed", [{"role": "user", "content": "hi"}], category="easy")
