@@ -110,6 +110,30 @@ def main() -> None:
         f"load {os.getloadavg()[0]:.2f}"
     )
 
+    from modelbench.notebook.dashboard import Dashboard
+
+    t = time.perf_counter()
+    dash = Dashboard(df)
+    built = time.perf_counter() - t
+    print(f"whole dashboard built (filters, summary, side by side, picker): {built:.2f}s")
+    changes = [
+        ("category filter", lambda: setattr(dash.category_filter, "value", ("math",))),
+        ("only disagreements", lambda: setattr(dash.only_disagreements, "value", True)),
+        ("backend filter", lambda: setattr(dash.arm_filter, "value", ("cheap", "strong"))),
+        ("next disagreement", lambda: dash.next_button.click()),
+    ]
+    for label, change in changes:
+        t = time.perf_counter()
+        change()
+        print(f"  {label}: {(time.perf_counter() - t) * 1000:.0f} ms")
+    t = time.perf_counter()
+    dash.tabs.selected_index = 1
+    drawn = time.perf_counter() - t
+    print(
+        f"  plots tab (4 figures, {len(dash.view)} rows): {drawn:.2f}s; "
+        f"load {os.getloadavg()[0]:.2f}"
+    )
+
 
 if __name__ == "__main__":
     main()
