@@ -190,7 +190,9 @@ class PolicyPicker:
             description="format",
         )
         self.export_path = w.Text(value=export_path, description="write to", layout=wide)
-        self.export_button = w.Button(description="Export tuned config", button_style="primary")
+        self.export_button = w.Button(
+            description="Export tuned config", button_style="primary", layout={"width": "auto"}
+        )
         self.export_status = w.HTML()
         self.export_yaml = w.Textarea(
             value="", layout={"width": "100%", "height": "18em"}, disabled=True
