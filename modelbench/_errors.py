@@ -5,6 +5,14 @@
     ├── UnknownModelError           a model name or alias is not in the registry ("did you mean")
     ├── MissingSecretError          a ${VAR} a call needs is not set
     ├── DatasetError                a dataset file or row is invalid (carries file and line)
+    ├── ResultsError                a results file or frame cannot be used as asked (in use,
+    │                               already has rows, no such column, backend or metric)
+    ├── ScorerError                 a scorer name, argument or function is invalid
+    ├── OptionError                 an option is out of range or not one of its choices
+    │                               (also a ValueError)
+    ├── OutputError                 a file modelbench writes cannot be written (carries the path)
+    ├── CallError                   a backend's answer litellm accepts but we cannot use
+    │                               (a stream that ended empty); recorded in the row, retried
     ├── ServerError                 a server we start (local model, fake provider) failed
     └── MissingExtraError           an optional dependency is not installed (names the extra)
 
@@ -14,11 +22,16 @@ Messages say what went wrong, where, and how to fix it. They never contain secre
 from __future__ import annotations
 
 __all__ = [
+    "CallError",
     "ConfigError",
     "DatasetError",
     "MissingExtraError",
     "MissingSecretError",
     "ModelbenchError",
+    "OptionError",
+    "OutputError",
+    "ResultsError",
+    "ScorerError",
     "ServerError",
     "UnknownModelError",
 ]
@@ -76,6 +89,30 @@ class MissingSecretError(ModelbenchError):
 
 class DatasetError(_Located):
     """An invalid dataset file or row."""
+
+
+class ResultsError(ModelbenchError):
+    """A results file or DataFrame that cannot be used as asked."""
+
+
+class ScorerError(ModelbenchError):
+    """An invalid scorer: an unknown name, a bad argument, something that cannot score."""
+
+
+class OptionError(ModelbenchError, ValueError):
+    """An option value out of its range or not one of its choices (never silently clamped)."""
+
+
+class OutputError(ModelbenchError):
+    """A file or directory modelbench was asked to write cannot be written."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class CallError(ModelbenchError):
+    """A call whose answer litellm accepted but modelbench cannot use (retried, then recorded)."""
 
 
 class ServerError(ModelbenchError):

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from modelbench._env import import_litellm
-from modelbench._errors import ModelbenchError
+from modelbench._errors import CallError, ModelbenchError, OptionError
 from modelbench.bench import _clients, _sendtime, _wire
 from modelbench.bench.record import DatasetItem
 from modelbench.registry import Deployment
@@ -105,9 +105,13 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
+            raise OptionError(f"max_attempts must be at least 1, got {self.max_attempts}")
         if not 0 <= self.jitter <= 1:
-            raise ValueError(f"jitter must be in [0, 1], got {self.jitter}")
+            raise OptionError(f"jitter must be in [0, 1], got {self.jitter}")
+        if not (self.base_delay >= 0 and self.max_delay >= 0):
+            raise OptionError(
+                f"base_delay and max_delay must be >= 0, got {self.base_delay}, {self.max_delay}"
+            )
 
     def delay(
         self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None
@@ -116,10 +120,6 @@ class RetryPolicy:
         backoff = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         backoff *= 1 - self.jitter * (rng or random).random()
         return float(max(backoff, retry_after or 0.0))
-
-
-class CallError(Exception):
-    """A stream that ended without an error but without sending anything either (retried)."""
 
 
 def request_kwargs(
@@ -339,13 +339,15 @@ def classify(exc: BaseException) -> ErrorInfo:
     """Name, one-line message, and whether to retry (and after how long the provider asked)."""
     name = type(exc).__name__
     message = one_line(str(exc)) or name
+    if isinstance(exc, CallError):  # an empty stream: another attempt may get an answer
+        return ErrorInfo(name, message, retriable=True)
     if isinstance(exc, ModelbenchError):  # a missing secret, ...: no retry will fix it
         return ErrorInfo(name, message, retriable=False)
     status = getattr(exc, "status_code", None)
     if not isinstance(status, int):
         response = getattr(exc, "response", None)
         status = getattr(response, "status_code", None)
-    if isinstance(exc, TimeoutError | ConnectionError | CallError):
+    if isinstance(exc, TimeoutError | ConnectionError):
         return ErrorInfo(name, message, retriable=True)
     if isinstance(status, int) and 400 <= status < 500 and status not in _RETRIABLE_STATUS:
         return ErrorInfo(name, message, retriable=False)  # 400/401/403/404/422: fix the request

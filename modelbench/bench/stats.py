@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import OptionError
 
 __all__ = [
     "bootstrap_mean_interval",
@@ -28,7 +28,7 @@ __all__ = [
 def check_confidence(confidence: float) -> float:
     """The two-sided normal quantile of ``confidence``; an error unless 0 < confidence < 1."""
     if not 0 < confidence < 1:
-        raise ModelbenchError(f"confidence must be between 0 and 1, got {confidence}")
+        raise OptionError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence}")
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import OptionError, ResultsError
 from modelbench._suggest import did_you_mean
 from modelbench.bench.record import KEY
 from modelbench.bench.stats import (
@@ -120,7 +120,7 @@ def summarize(
     keys = [by] if isinstance(by, str) else list(by)
     missing = [k for k in keys if k not in df.columns]
     if missing and not df.empty:
-        raise ModelbenchError(
+        raise ResultsError(
             f"cannot group by {missing[0]!r}{did_you_mean(missing[0], df.columns)}: "
             f"the results have columns {', '.join(map(str, df.columns))}"
         )
@@ -289,21 +289,21 @@ def paired_comparison(
     too for timing and cost.
     """
     if a == b:
-        raise ModelbenchError(f"paired_comparison needs two different names, got {a!r} twice")
+        raise OptionError(f"paired_comparison needs two different names, got {a!r} twice")
     if method not in ("t", "bootstrap"):
-        raise ModelbenchError(f"method must be 't' or 'bootstrap', got {method!r}")
+        raise OptionError(f"method must be 't' or 'bootstrap', got {method!r}")
     check_confidence(confidence)
     value_col = _METRIC_ALIASES.get(metric, metric)
     if value_col not in df.columns and not df.empty:
         choices = [*_METRIC_ALIASES, *df.columns]
-        raise ModelbenchError(
+        raise ResultsError(
             f"unknown metric {metric!r}{did_you_mean(metric, choices)}; "
             f"use score, latency, ttft, tpot, cost or a numeric column"
         )
     if "prompt_id" not in df.columns:
-        raise ModelbenchError("paired_comparison needs a prompt_id column to pair rows")
+        raise ResultsError("paired_comparison needs a prompt_id column to pair rows")
     if column is not None and column not in df.columns:
-        raise ModelbenchError(
+        raise ResultsError(
             f"no column {column!r} in the results{did_you_mean(column, df.columns)}"
         )
     where = column or _side_column(df, a, b)
@@ -360,7 +360,7 @@ def _side_column(df: pd.DataFrame, a: str, b: str) -> str:
         if column in df.columns:
             known += sorted(set(df[column].dropna().astype(str).unique()))
     bad = a if a not in known else b
-    raise ModelbenchError(
+    raise ResultsError(
         f"{bad!r} is not a backend or model in these results{did_you_mean(bad, known)}; "
         f"known: {', '.join(dict.fromkeys(known)) or '(none)'}"
     )

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import ScorerError
 from modelbench._suggest import did_you_mean
 from modelbench.bench.record import DatasetItem
 
@@ -91,7 +91,7 @@ class CallableScorer(Scorer):
 
     def __init__(self, fn: ScoreFunction, name: str | None = None) -> None:
         if not callable(fn):
-            raise ModelbenchError(f"a scorer function must be callable, got {type(fn).__name__}")
+            raise ScorerError(f"a scorer function must be callable, got {type(fn).__name__}")
         self.fn = fn
         self.name = name or getattr(fn, "__name__", "") or "callable"
         if self.name == "<lambda>":
@@ -158,7 +158,7 @@ def register_scorer(
     again (re-running a notebook cell).
     """
     if not name or ":" in name or name != name.strip() or any(c.isspace() for c in name):
-        raise ModelbenchError(
+        raise ScorerError(
             f"invalid scorer name {name!r}: use letters, digits, '_' or '-', without ':' or spaces"
         )
 
@@ -166,7 +166,7 @@ def register_scorer(
         built = _factory_of(name, obj)
         origin = _origin(obj)
         if name in _FACTORIES and not replace and _ORIGINS.get(name) != origin:
-            raise ModelbenchError(
+            raise ScorerError(
                 f"a scorer named {name!r} is already registered; "
                 "choose another name or pass replace=True"
             )
@@ -183,12 +183,12 @@ def _factory_of(name: str, obj: Any) -> ScorerFactory:
 
         def fixed(arg: str | None, registry: Registry | None) -> Scorer:
             if arg is not None:
-                raise ModelbenchError(f"scorer {name!r} takes no argument, got {name}:{arg}")
+                raise ScorerError(f"scorer {name!r} takes no argument, got {name}:{arg}")
             return instance
 
         return fixed
     if isinstance(obj, type) or not callable(obj):
-        raise ModelbenchError(
+        raise ScorerError(
             f"register_scorer({name!r}, ...) needs a factory (arg, registry) -> Scorer "
             f"or a Scorer instance, got {obj!r}"
         )
@@ -212,7 +212,7 @@ def scorer_names() -> list[str]:
 def resolve_scorer(spec: ScorerSpec, registry: Registry | None = None) -> Scorer | None:
     """The scorer a spec names: None, ``"name"``, ``"name:arg"``, a function, or a Scorer.
 
-    Raises ``ModelbenchError`` (with "did you mean") for an unknown name or a bad argument,
+    Raises ``ScorerError`` (with "did you mean") for an unknown name or a bad argument,
     before any row is scored.
     """
     if spec is None:
@@ -222,12 +222,12 @@ def resolve_scorer(spec: ScorerSpec, registry: Registry | None = None) -> Scorer
     if isinstance(spec, str):
         return _from_name(spec, registry)
     if isinstance(spec, type):
-        raise ModelbenchError(
+        raise ScorerError(
             f"scorer {spec.__name__} is a class: pass an instance, e.g. {spec.__name__}()"
         )
     if callable(spec):
         return CallableScorer(spec)
-    raise ModelbenchError(
+    raise ScorerError(
         f"a scorer must be a name, a function (output, item) -> float, or a Scorer; "
         f"got {type(spec).__name__}"
     )
@@ -237,13 +237,13 @@ def _from_name(spec: str, registry: Registry | None) -> Scorer:
     name, sep, arg = spec.strip().partition(":")
     factory = _FACTORIES.get(name)
     if factory is None:
-        raise ModelbenchError(
+        raise ScorerError(
             f"unknown scorer {name!r}{did_you_mean(name, _FACTORIES)}; "
             f"known scorers: {', '.join(scorer_names())}"
         )
     scorer = factory(arg if sep else None, registry)
     if not isinstance(scorer, Scorer):
-        raise ModelbenchError(
+        raise ScorerError(
             f"the factory registered as {name!r} returned {type(scorer).__name__}, not a Scorer"
         )
     if not scorer.name:

@@ -12,7 +12,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import ScorerError
 from modelbench.bench.record import DatasetItem
 from modelbench.bench.scorers.base import (
     NAN,
@@ -225,9 +225,9 @@ def _is_number(value: Any) -> TypeGuard[float]:
 @register_scorer("judge")
 def _judge(arg: str | None, registry: Registry | None) -> Scorer:
     if not arg or not arg.strip():
-        raise ModelbenchError("scorer 'judge' needs a model: use judge:<model>, e.g. judge:smart")
+        raise ScorerError("scorer 'judge' needs a model: use judge:<model>, e.g. judge:smart")
     if registry is None:
-        raise ModelbenchError(
+        raise ScorerError(
             f"scorer judge:{arg} needs a registry to call the judge model; "
             "pass registry= to resolve_scorer (the runner does this)"
         )

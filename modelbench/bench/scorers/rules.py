@@ -15,7 +15,7 @@ import numbers
 import re
 from typing import TYPE_CHECKING, Any
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import ScorerError
 from modelbench.bench.record import DatasetItem
 from modelbench.bench.scorers.base import (
     NAN,
@@ -52,7 +52,7 @@ def _case_option(name: str, arg: str | None) -> bool:
         return False
     if arg.strip().lower() == "case":
         return True
-    raise ModelbenchError(f"scorer {name!r} accepts only ':case' (case-sensitive), got {arg!r}")
+    raise ScorerError(f"scorer {name!r} accepts only ':case' (case-sensitive), got {arg!r}")
 
 
 class ExactScorer(RuleScorer):
@@ -105,7 +105,7 @@ class RegexScorer(RuleScorer):
             try:
                 self.pattern = re.compile(pattern)
             except re.error as exc:
-                raise ModelbenchError(f"invalid pattern in scorer regex:{pattern}: {exc}") from exc
+                raise ScorerError(f"invalid pattern in scorer regex:{pattern}: {exc}") from exc
         self.name = "regex" if pattern is None else f"regex:{pattern}"
 
     def score(self, output: str, item: DatasetItem) -> Score:
@@ -253,7 +253,7 @@ class NumericScorer(RuleScorer):
 
     def __init__(self, tolerance: float = DEFAULT_TOLERANCE, *, last: bool = False) -> None:
         if not tolerance >= 0:
-            raise ModelbenchError(f"numeric tolerance must be >= 0, got {tolerance}")
+            raise ScorerError(f"numeric tolerance must be >= 0, got {tolerance}")
         self.tolerance = tolerance
         self.last = last
         options = [] if tolerance == DEFAULT_TOLERANCE else [f"{tolerance:g}"]
@@ -287,12 +287,12 @@ def _numeric_options(arg: str | None) -> NumericScorer:
         try:
             tolerance = float(part)
         except ValueError:
-            raise ModelbenchError(
+            raise ScorerError(
                 f"bad option {part!r} for scorer numeric: use numeric:<tolerance>, "
                 "numeric:last or numeric:<tolerance>,last (e.g. numeric:0.01)"
             ) from None
         if not math.isfinite(tolerance):
-            raise ModelbenchError(f"numeric tolerance must be finite, got {part!r}")
+            raise ScorerError(f"numeric tolerance must be finite, got {part!r}")
     return NumericScorer(tolerance, last=last)
 
 
@@ -317,7 +317,7 @@ def _regex(arg: str | None, registry: Registry | None) -> Scorer:
 @register_scorer("json")
 def _json(arg: str | None, registry: Registry | None) -> Scorer:
     if arg is not None and arg.strip().lower() != "lenient":
-        raise ModelbenchError(f"scorer 'json' accepts only ':lenient', got {arg!r}")
+        raise ScorerError(f"scorer 'json' accepts only ':lenient', got {arg!r}")
     return JsonScorer(lenient=arg is not None)
 
 
