@@ -11,7 +11,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from modelbench._env import litellm_logs_to_file, modelbench_home
 from modelbench._errors import ModelbenchError
+from modelbench.commands.options import OneLineParser
 
 # Each module defines ``register(subparsers)`` which adds its parser(s) and sets
 # ``func=handler`` (handler(args) -> int). Importing them must stay cheap: litellm is
@@ -27,7 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="modelbench",
         description="Map model names to LLM backends, benchmark them and export a LiteLLM config.",
     )
@@ -49,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    # litellm's log messages and warnings go to a file, not between our lines and progress bar.
+    restore_logs = litellm_logs_to_file(modelbench_home() / "litellm.log")
     try:
         return int(args.func(args) or 0)
     except ModelbenchError as exc:
@@ -59,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        restore_logs()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,19 +14,20 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from modelbench._env import CACHE_DIR_ENV, modelbench_home
+from modelbench._errors import OutputError
 from modelbench.bench.calls import CallResult
 from modelbench.bench.record import DatasetItem
+from modelbench.files import writable_dir
 from modelbench.registry import Deployment
 
 __all__ = ["CACHE_DIR_ENV", "ResponseCache", "cache_key", "default_cache_dir", "open_cache"]
 
-CACHE_DIR_ENV = "MODELBENCH_CACHE_DIR"
 
 # Call arguments that do not change the answer: where and how the call is made, its price.
 _NOT_IN_KEY = frozenset(
@@ -50,8 +51,7 @@ _NOT_IN_KEY = frozenset(
 
 def default_cache_dir() -> Path:
     """``$MODELBENCH_CACHE_DIR``, else ``~/.cache/modelbench``."""
-    env = os.environ.get(CACHE_DIR_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "modelbench"
+    return modelbench_home()
 
 
 def cache_key(
@@ -77,12 +77,19 @@ class ResponseCache:
     FILENAME = "responses.sqlite"
 
     def __init__(self, directory: str | Path | None = None) -> None:
-        self.directory = Path(directory).expanduser() if directory else default_cache_dir()
-        self.directory.mkdir(parents=True, exist_ok=True)
+        where = directory if directory else default_cache_dir()
+        self.directory = writable_dir(where, option="--cache")
         self.path = self.directory / self.FILENAME
         self._db: sqlite3.Connection | None = None
         self.hits = 0
         self.misses = 0
+        try:
+            self._conn()  # now, so a broken cache file is one line before any call
+        except sqlite3.Error as exc:
+            raise OutputError(
+                f"not a usable response cache ({exc}); delete it or choose another --cache",
+                path=str(self.path),
+            ) from None
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:

@@ -13,13 +13,14 @@ finish; ``resume`` runs only keys without a row, ``retry_errors`` reruns failed 
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import ModelbenchError, OptionError, ResultsError
 from modelbench._sync import run_sync
 from modelbench.bench._engine import Execution, Job, RunStats, Target
 from modelbench.bench.cache import ResponseCache, open_cache
@@ -40,6 +41,7 @@ from modelbench.bench.store import (
     read_results,
     rows_to_frame,
 )
+from modelbench.files import writable_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,9 +82,11 @@ class Benchmark:
         run_id: str | None = None,
     ) -> None:
         if repeats < 1 or concurrency < 1:
-            raise ModelbenchError(
+            raise OptionError(
                 f"repeats and concurrency must be at least 1 (got {repeats}, {concurrency})"
             )
+        if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+            raise OptionError(f"timeout must be a number of seconds above 0, got {timeout}")
         from modelbench.bench.scoring import resolve_scorer
 
         self.registry = registry
@@ -102,8 +106,10 @@ class Benchmark:
         self.run_id = run_id or new_run_id()
         self.stats = RunStats()
         self.limiters: dict[str, BackendLimiter] = {}
+        if self.out is not None:
+            writable_file(self.out, option="--out")  # before any call: a bad path costs nothing
         if self.out is not None and not (resume or retry_errors) and _has_rows(self.out):
-            raise ModelbenchError(
+            raise ResultsError(
                 f"{self.out} already has results: pass --resume (Benchmark(resume=True)) to "
                 "run the missing rows, --retry-errors to rerun failed ones, or choose another file"
             )

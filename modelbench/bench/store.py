@@ -23,8 +23,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
-from modelbench._errors import DatasetError, ModelbenchError
+from modelbench._errors import DatasetError, OutputError, ResultsError
 from modelbench.bench.record import COLUMNS, KEY, ResultRow
+from modelbench.files import writable_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -101,9 +102,9 @@ class ResultsWriter:
         self.path = Path(path)
         self.torn_line: int | None = None
         self.rows_written = 0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        writable_file(self.path, option="--out")
         self._fh: IO[str] | None = None
-        fh = self.path.open("a+b")
+        fh = _open(self.path, "a+b")
         try:
             _lock(fh, self.path)
             self.torn_line = _repair_tail(fh)
@@ -111,7 +112,7 @@ class ResultsWriter:
             fh.close()
             raise
         fh.close()
-        self._fh = self.path.open("a", encoding="utf-8")
+        self._fh = _open(self.path, "a")
         _lock(self._fh, self.path)
 
     def write(self, row: ResultRow | Mapping[str, Any]) -> None:
@@ -138,6 +139,15 @@ class ResultsWriter:
         self.close()
 
 
+def _open(path: Path, mode: str) -> IO[Any]:
+    try:
+        return path.open(mode) if "b" in mode else path.open(mode, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(
+            f"cannot open for writing ({exc.strerror or exc}); choose another --out", path=str(path)
+        ) from None
+
+
 def _lock(fh: IO[Any], path: Path) -> None:
     try:
         import fcntl
@@ -146,7 +156,7 @@ def _lock(fh: IO[Any], path: Path) -> None:
     try:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        raise ModelbenchError(
+        raise ResultsError(
             f"{path} is being written by another modelbench run; wait for it to finish "
             "or choose another --out file"
         ) from None
@@ -191,22 +201,37 @@ def _parse_row(raw: bytes | str) -> dict[str, Any] | None:
     return data
 
 
+def _not_a_row(raw: bytes) -> str:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); is this a results file?"
+    return "not a result row (broken JSON or missing key columns); is this a results file?"
+
+
 def read_results(path: str | Path) -> pd.DataFrame:
     """The rows of a results file, the last row per key, in file order.
 
-    A torn final line (a killed writer) is skipped; ``df.attrs["torn_line"]`` holds its
-    number (else None). Other broken lines raise ``DatasetError`` with the file and line.
+    A torn final line (a killed writer's, without its newline) is skipped;
+    ``df.attrs["torn_line"]`` holds its number (else None). Other broken lines raise
+    ``DatasetError`` with the file and line.
     Columns are filled as the file is read (numbers straight into typed arrays, repeated
     strings shared), so 200,000 rows stay well under 200 MB.
     """
     file = str(path)
+    if Path(path).is_dir():
+        raise DatasetError("is a folder; give a results file (the --out of a run)", file=file)
     if not Path(path).is_file():
         raise DatasetError("no such results file; check the path (the --out of a run)", file=file)
     columns: dict[str, Any] = {c: _column(c) for c in COLUMNS}
     interned: dict[str, str] = {}
     bad: tuple[int, str] | None = None
     count = 0
-    with Path(path).open("rb") as fh:
+    try:
+        fh = Path(path).open("rb")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        raise DatasetError(f"cannot read: {exc.strerror or exc}", file=file) from None
+    with fh:
         for number, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
@@ -214,7 +239,9 @@ def read_results(path: str | Path) -> pd.DataFrame:
                 raise DatasetError(bad[1], file=file, line=bad[0])
             data = _parse_row(raw)
             if data is None:
-                bad = (number, "not a result row (broken JSON or missing key columns)")
+                bad = (number, _not_a_row(raw))
+                if raw.endswith(b"\n"):  # a whole line: broken, not cut off by a killed writer
+                    raise DatasetError(bad[1], file=file, line=number)
                 continue
             for name, column in columns.items():
                 value = data.pop(name, _DEFAULTS.get(name))

@@ -9,8 +9,8 @@ import time
 from types import FrameType
 from typing import Any
 
-from modelbench._errors import ServerError
-from modelbench.servers._process import port_number
+from modelbench import ServerError
+from modelbench.commands.options import at_least_one, port_number
 
 
 def register(subparsers: Any) -> None:
@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument(
         "--threads",
-        type=int,
+        type=at_least_one,
         default=None,
         help="CPU threads for generation (default: llama.cpp's, half the CPUs)",
     )

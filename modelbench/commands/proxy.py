@@ -23,9 +23,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from modelbench._errors import ConfigError, ServerError
+from modelbench import ConfigError, ServerError
+from modelbench.commands.options import port_number
 from modelbench.providers import LOCAL_API_BASE_ENV, SIM_API_BASE_ENV
-from modelbench.servers._process import http_get, port_number
+from modelbench.servers import http_get
 
 MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
 

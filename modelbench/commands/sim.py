@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from modelbench.servers._process import port_number
+from modelbench.commands.options import port_number
 
 
 def register(subparsers: Any) -> None:
@@ -33,8 +33,7 @@ def register(subparsers: Any) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from modelbench.servers.fake._app import serve
-    from modelbench.servers.fake._profile import load_profile
+    from modelbench.servers.fake import load_profile, serve
 
     profile = load_profile(args.profile)
 

@@ -28,7 +28,6 @@ __all__ = [
     "free_port",
     "http_get",
     "output_lines",
-    "port_number",
     "start_on_port",
     "stop_process",
 ]
@@ -58,19 +57,6 @@ def check_port_free(port: int, what: str) -> None:
                 f"cannot start {what}: port {port} on {HOST} is in use; "
                 "choose another with --port, or leave it out to pick a free one"
             ) from None
-
-
-def port_number(text: str) -> int:
-    """An ``argparse`` type for ``--port``: 0 (pick a free one) to 65535."""
-    import argparse
-
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= port < 65536:
-        raise argparse.ArgumentTypeError(f"{port} is not a port number (0-65535)")
-    return port
 
 
 def output_lines(stream: IO[bytes]) -> list[str]:
