@@ -26,7 +26,12 @@ _SECRET_FIELDS = ("api_key",)
 
 def check_references(loaded: LoadedConfig) -> tuple[list[ConfigError], list[str]]:
     """(problems, warnings) of a config that passed pydantic's validation."""
-    from modelbench.providers import infer_provider, known_providers
+    from modelbench.providers import (
+        OWN_PROVIDERS,
+        infer_provider,
+        known_providers,
+        missing_provider_env,
+    )
 
     cfg, file = loaded.config, loaded.file
     lines = dict(loaded.lines)
@@ -85,9 +90,14 @@ def check_references(loaded: LoadedConfig) -> tuple[list[ConfigError], list[str]
     for name in names:
         owner[name] = (f"model {name!r}", ("models", name))
     is_list = isinstance(cfg.models, list)
+    undeclared: dict[str, tuple[str, tuple[str | int, ...]]] = {}
     for idx, (name, entry) in enumerate(cfg.model_items()):
         base: tuple[str | int, ...] = ("models", idx) if is_list else ("models", name)
-        _check_backends(name, entry, base, cfg, providers, problem, warn, infer_provider, is_list)
+        for head, path in _check_backends(
+            name, entry, base, cfg, providers, problem, warn, infer_provider, is_list
+        ):
+            if head not in cfg.backends and head not in OWN_PROVIDERS:
+                undeclared.setdefault(head, (name, path))
         for j, alias in enumerate(entry.aliases):
             if alias in owner:
                 what, _ = owner[alias]
@@ -100,6 +110,20 @@ def check_references(loaded: LoadedConfig) -> tuple[list[ConfigError], list[str]
                 )
             else:
                 owner[alias] = (f"an alias of model {name!r}", (*base, "aliases", j))
+    for head, (name, path) in undeclared.items():
+        missing = missing_provider_env(head)
+        needs = (
+            f"; it needs {', '.join(missing)}, which "
+            + ("is not set (export it" if len(missing) == 1 else "are not set (export them")
+            + ", or declare the backend with api_key: ${VAR})"
+            if missing
+            else ""
+        )
+        warn(
+            f"model {name!r}: backend {head!r} is not declared under 'backends:', so litellm's "
+            f"provider {head!r} is used with its defaults{needs}",
+            *path,
+        )
     if is_list and len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
         problem(f"model {dup!r} is listed twice; keep one", "models", names.index(dup))
@@ -163,7 +187,9 @@ def _check_backends(
     warn: Any,
     infer_provider: Any,
     is_list: bool,
-) -> None:
+) -> list[tuple[str, tuple[str | int, ...]]]:
+    """Check each backend reference of a model; return the (backend, path) of each one used."""
+    used: list[tuple[str, tuple[str | int, ...]]] = []
     key = "backend" if entry.backend is not None else "backends"
     for i, dep in enumerate(entry.deployment_configs()):
         path: tuple[str | int, ...]
@@ -190,3 +216,6 @@ def _check_backends(
                 "or use a litellm provider name",
                 *path,
             )
+        else:
+            used.append((head, path))
+    return used
