@@ -27,12 +27,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from modelbench._env import import_litellm
-from modelbench.bench import Benchmark, DatasetItem
+from modelbench import Benchmark, DatasetItem, FakeProvider, Registry, import_litellm
+
+# Internals on purpose: this script replaces the engine's call to measure the engine alone.
 from modelbench.bench import _engine as engine_module
 from modelbench.bench.calls import CallResult
-from modelbench.registry import Registry
-from modelbench.servers.fake import FakeProvider
 
 LATENCY = 0.1
 PROFILE = {"models": {"hundred-ms": {"latency_s": LATENCY, "output_tokens": 4}}}

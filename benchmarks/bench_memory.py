@@ -25,13 +25,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil
 
-from modelbench._env import import_litellm
-from modelbench.bench import Benchmark, DatasetItem, read_results
+from modelbench import (
+    Benchmark,
+    DatasetItem,
+    Registry,
+    format_summary,
+    import_litellm,
+    read_results,
+    summarize,
+)
+
+# Internals on purpose: this script replaces the engine's call to measure the engine alone.
 from modelbench.bench import _engine as engine_module
 from modelbench.bench.calls import CallResult
-from modelbench.bench.format import format_summary
-from modelbench.bench.summary import summarize
-from modelbench.registry import Registry
 
 ANSWER = ("The answer, with a little explanation around it. " * 4)[:200]
 REPEATS = 5

@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from modelbench.routing import (
+from modelbench import (
     ByCategory,
     Cascade,
     Cheapest,
@@ -31,6 +31,8 @@ from modelbench.routing import (
     candidates,
     simulate,
 )
+
+# internal: the base class of learned policies, to time their fit alone
 from modelbench.routing.policies import Learning
 
 ARMS = ["tiny", "small", "medium", "large", "huge"]

@@ -19,8 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from modelbench.bench.format import format_summary
-from modelbench.bench.summary import paired_comparison, summarize
+from modelbench import format_summary, paired_comparison, summarize
 
 
 def synthetic_results(rows: int, seed: int = 0) -> pd.DataFrame:

@@ -26,10 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from modelbench._env import import_litellm
-from modelbench.bench import Benchmark
-from modelbench.registry import Registry
-from modelbench.servers.fake import FakeProvider
+from modelbench import Benchmark, FakeProvider, Registry, import_litellm
 
 MODEL = {"latency_s": 0.1, "ttft_s": 0.2, "tokens_per_s": 50, "output_tokens": 10}
 TTFT = MODEL["latency_s"] + MODEL["ttft_s"]

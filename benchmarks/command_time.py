@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# internal: the local server's variable name, to point the timed commands at one server
 from modelbench.servers.local import API_BASE_ENV, LocalServer  # noqa: E402
 
 

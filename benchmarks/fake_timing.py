@@ -24,8 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from modelbench._env import import_litellm
-from modelbench.servers.fake import FakeProvider
+from modelbench import FakeProvider, import_litellm
 
 MODEL = {"latency_s": 0.05, "ttft_s": 0.1, "tokens_per_s": 100, "output_tokens": 20}
 TTFT = MODEL["latency_s"] + MODEL["ttft_s"]

@@ -26,7 +26,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from modelbench._env import import_litellm  # noqa: E402
+from modelbench import import_litellm  # noqa: E402
+
+# internal: the local model's litellm name and key, to call it without a registry
 from modelbench.servers.local import LOCAL_API_KEY, litellm_model, local_server  # noqa: E402
 
 

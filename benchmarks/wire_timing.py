@@ -29,10 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from modelbench._env import import_litellm
-from modelbench.bench import Benchmark, _clients
-from modelbench.registry import Registry
-from modelbench.servers.fake import FakeProvider
+from modelbench import Benchmark, FakeProvider, Registry, import_litellm
+
+# internal: the client cache, to compare the two wire paths it chooses between
+from modelbench.bench import _clients
 
 MODEL = {"latency_s": 0.0, "ttft_s": 0.2, "tokens_per_s": 50, "output_tokens": 20}
 TTFT = MODEL["latency_s"] + MODEL["ttft_s"]

@@ -1,6 +1,8 @@
 """modelbench: map model names to LLM backends, benchmark them, export a LiteLLM config.
 
-The public API lives here and is imported lazily: ``import modelbench`` does not import
+Everything a user needs is importable from here: the config types, the registry, the benchmark,
+scorers, summaries and reports, routing policies, notebooks' widgets and plots, the fake
+provider and the local model. Names are imported lazily: ``import modelbench`` does not import
 litellm (seconds of start-up), pandas or the servers until a name that needs them is used.
 """
 
@@ -10,20 +12,53 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from modelbench._errors import (
+    CallError,
     ConfigError,
     DatasetError,
     MissingExtraError,
     MissingSecretError,
     ModelbenchError,
+    OptionError,
+    OutputError,
+    ResultsError,
+    ScorerError,
     ServerError,
     UnknownModelError,
 )
 
 if TYPE_CHECKING:
     from modelbench import plots
-    from modelbench.bench import Benchmark, load_dataset, read_results
-    from modelbench.bench.scoring import register_scorer, resolve_scorer
-    from modelbench.bench.summary import paired_comparison, summarize
+    from modelbench._env import import_litellm
+    from modelbench.bench import (
+        COLUMNS,
+        KEY,
+        Benchmark,
+        DatasetItem,
+        ResponseCache,
+        ResultRow,
+        ResultsWriter,
+        RetryPolicy,
+        RunStats,
+        load_dataset,
+        read_results,
+    )
+    from modelbench.bench.format import format_summary, to_html
+    from modelbench.bench.report import html_report
+    from modelbench.bench.scoring import (
+        CallableScorer,
+        RuleScorer,
+        Score,
+        Scorer,
+        register_scorer,
+        resolve_scorer,
+        scorer_names,
+    )
+    from modelbench.bench.summary import (
+        SUMMARY_COLUMNS,
+        PairedComparison,
+        paired_comparison,
+        summarize,
+    )
     from modelbench.checks import (
         Check,
         Judge,
@@ -34,7 +69,23 @@ if TYPE_CHECKING:
         register_check,
         resolve_check,
     )
-    from modelbench.config import load_config
+    from modelbench.config import (
+        BackendConfig,
+        Config,
+        DeploymentConfig,
+        LoadedConfig,
+        ModelConfig,
+        MonitoringConfig,
+        PolicySpec,
+        PricingConfig,
+        RateLimits,
+        RouteConfig,
+        RoutingConfig,
+        SecurityConfig,
+        load_config,
+        load_config_text,
+        validate_data,
+    )
     from modelbench.litellm_form import from_litellm_config, to_litellm_config
     from modelbench.notebook.compare import compare
     from modelbench.notebook.dashboard import Dashboard, dashboard
@@ -60,29 +111,58 @@ if TYPE_CHECKING:
     from modelbench.routing.recommend import Recommendation, recommend
     from modelbench.routing.simulate import simulate
     from modelbench.routing.tune import Tuned, tune
-    from modelbench.servers.fake import FakeProvider
-    from modelbench.servers.local import local_server
+    from modelbench.servers.fake import FakeProvider, SimStats
+    from modelbench.servers.local import (
+        LocalServer,
+        ensure_local_server,
+        local_server,
+        stop_local_server,
+    )
 
 __version__ = "0.1.0"
 
 # name -> module that defines it; resolved on first attribute access (PEP 562).
 _LAZY: dict[str, str] = {
-    "Benchmark": "modelbench.bench",
-    "load_dataset": "modelbench.bench",
-    "read_results": "modelbench.bench",
-    "summarize": "modelbench.bench.summary",
-    "paired_comparison": "modelbench.bench.summary",
-    "resolve_scorer": "modelbench.bench.scoring",
-    "register_scorer": "modelbench.bench.scoring",
-    "FakeProvider": "modelbench.servers.fake",
-    "local_server": "modelbench.servers.local",
-    "Deployment": "modelbench.registry",
-    "ModelSpec": "modelbench.registry",
-    "Pricing": "modelbench.registry",
-    "Registry": "modelbench.registry",
-    "from_litellm_config": "modelbench.litellm_form",
-    "to_litellm_config": "modelbench.litellm_form",
-    "load_config": "modelbench.config",
+    "import_litellm": "modelbench._env",
+    **dict.fromkeys(
+        (
+            "COLUMNS",
+            "KEY",
+            "Benchmark",
+            "DatasetItem",
+            "ResponseCache",
+            "ResultRow",
+            "ResultsWriter",
+            "RetryPolicy",
+            "RunStats",
+            "load_dataset",
+            "read_results",
+        ),
+        "modelbench.bench",
+    ),
+    **dict.fromkeys(("format_summary", "to_html"), "modelbench.bench.format"),
+    "html_report": "modelbench.bench.report",
+    **dict.fromkeys(
+        (
+            "CallableScorer",
+            "RuleScorer",
+            "Score",
+            "Scorer",
+            "register_scorer",
+            "resolve_scorer",
+            "scorer_names",
+        ),
+        "modelbench.bench.scoring",
+    ),
+    **dict.fromkeys(
+        (
+            "SUMMARY_COLUMNS",
+            "PairedComparison",
+            "paired_comparison",
+            "summarize",
+        ),
+        "modelbench.bench.summary",
+    ),
     **dict.fromkeys(
         (
             "Check",
@@ -96,6 +176,31 @@ _LAZY: dict[str, str] = {
         ),
         "modelbench.checks",
     ),
+    **dict.fromkeys(
+        (
+            "BackendConfig",
+            "Config",
+            "DeploymentConfig",
+            "LoadedConfig",
+            "ModelConfig",
+            "MonitoringConfig",
+            "PolicySpec",
+            "PricingConfig",
+            "RateLimits",
+            "RouteConfig",
+            "RoutingConfig",
+            "SecurityConfig",
+            "load_config",
+            "load_config_text",
+            "validate_data",
+        ),
+        "modelbench.config",
+    ),
+    **dict.fromkeys(("from_litellm_config", "to_litellm_config"), "modelbench.litellm_form"),
+    "compare": "modelbench.notebook.compare",
+    **dict.fromkeys(("Dashboard", "dashboard"), "modelbench.notebook.dashboard"),
+    **dict.fromkeys(("SummaryTable", "summary_table"), "modelbench.notebook.table"),
+    **dict.fromkeys(("Deployment", "ModelSpec", "Pricing", "Registry"), "modelbench.registry"),
     **dict.fromkeys(
         (
             "ByCategory",
@@ -114,51 +219,86 @@ _LAZY: dict[str, str] = {
         ),
         "modelbench.routing",
     ),
-    "aiq": "modelbench.routing.frontier",
     "candidates": "modelbench.routing.candidates",
-    "pareto_frontier": "modelbench.routing.frontier",
+    **dict.fromkeys(("aiq", "pareto_frontier"), "modelbench.routing.frontier"),
+    **dict.fromkeys(("Recommendation", "recommend"), "modelbench.routing.recommend"),
     "simulate": "modelbench.routing.simulate",
-    "Recommendation": "modelbench.routing.recommend",
-    "recommend": "modelbench.routing.recommend",
-    "Tuned": "modelbench.routing.tune",
-    "tune": "modelbench.routing.tune",
-    "Dashboard": "modelbench.notebook.dashboard",
-    "dashboard": "modelbench.notebook.dashboard",
-    "compare": "modelbench.notebook.compare",
-    "SummaryTable": "modelbench.notebook.table",
-    "summary_table": "modelbench.notebook.table",
+    **dict.fromkeys(("Tuned", "tune"), "modelbench.routing.tune"),
+    **dict.fromkeys(("FakeProvider", "SimStats"), "modelbench.servers.fake"),
+    **dict.fromkeys(
+        (
+            "LocalServer",
+            "ensure_local_server",
+            "local_server",
+            "stop_local_server",
+        ),
+        "modelbench.servers.local",
+    ),
 }
 
 # name -> submodule exposed as an attribute (``modelbench.plots``), imported on first use.
 _MODULES: dict[str, str] = {"plots": "modelbench.plots"}
 
 __all__ = [
+    "COLUMNS",
+    "KEY",
+    "SUMMARY_COLUMNS",
+    "BackendConfig",
     "Benchmark",
     "ByCategory",
+    "CallError",
+    "CallableScorer",
     "Cascade",
     "Cheapest",
     "Check",
+    "Config",
     "ConfigError",
     "Dashboard",
     "DatasetError",
+    "DatasetItem",
     "Deployment",
+    "DeploymentConfig",
     "FakeProvider",
     "Fallback",
     "Fastest",
     "Judge",
     "Length",
+    "LoadedConfig",
+    "LocalServer",
     "MissingExtraError",
     "MissingSecretError",
+    "ModelConfig",
     "ModelSpec",
     "ModelbenchError",
+    "MonitoringConfig",
     "NonEmpty",
+    "OptionError",
     "Oracle",
+    "OutputError",
+    "PairedComparison",
     "Policy",
+    "PolicySpec",
     "Pricing",
+    "PricingConfig",
+    "RateLimits",
     "Recommendation",
     "Regex",
     "Registry",
+    "ResponseCache",
+    "ResultRow",
+    "ResultsError",
+    "ResultsWriter",
+    "RetryPolicy",
+    "RouteConfig",
+    "RoutingConfig",
+    "RuleScorer",
+    "RunStats",
+    "Score",
+    "Scorer",
+    "ScorerError",
+    "SecurityConfig",
     "ServerError",
+    "SimStats",
     "Single",
     "SummaryTable",
     "Tuned",
@@ -171,8 +311,13 @@ __all__ = [
     "candidates",
     "compare",
     "dashboard",
+    "ensure_local_server",
+    "format_summary",
     "from_litellm_config",
+    "html_report",
+    "import_litellm",
     "load_config",
+    "load_config_text",
     "load_dataset",
     "local_server",
     "paired_comparison",
@@ -187,11 +332,15 @@ __all__ = [
     "resolve_check",
     "resolve_policy",
     "resolve_scorer",
+    "scorer_names",
     "simulate",
+    "stop_local_server",
     "summarize",
     "summary_table",
+    "to_html",
     "to_litellm_config",
     "tune",
+    "validate_data",
 ]
 
 

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from modelbench._env import import_litellm
+from modelbench import import_litellm
 
 if TYPE_CHECKING:
     from modelbench.registry import Deployment

@@ -9,6 +9,8 @@ succeed. See doc/fake-provider.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from modelbench.servers.fake._draw import prompt_hash
 from modelbench.servers.fake._process import FakeProvider, SimStats
 from modelbench.servers.fake._profile import (
@@ -30,4 +32,19 @@ __all__ = [
     "SimStats",
     "load_profile",
     "prompt_hash",
+    "serve",
 ]
+
+
+def serve(
+    profile: Profile,
+    *,
+    seed: int = 0,
+    port: int = 0,
+    on_ready: Callable[[str], None] = print,
+    parent_pid: int | None = None,
+) -> None:
+    """Serve the fake in this process until interrupted (``modelbench sim serve``)."""
+    from modelbench.servers.fake._app import serve as serve_app  # aiohttp: only when serving
+
+    serve_app(profile, seed=seed, port=port, on_ready=on_ready, parent_pid=parent_pid)
