@@ -29,7 +29,8 @@ demo: venv
 	$(MB) validate $(DEMO)
 	$(MB) run $(DEMO) data/quickstart.jsonl --repeats 1 --scorer exact \
 		--out $(OUT)/results.jsonl --no-progress
-	$(MB) report $(OUT)/results.jsonl --html $(OUT)/report.html
+	$(MB) report $(OUT)/results.jsonl --html $(OUT)/report.html \
+		--dataset data/quickstart.jsonl --config $(DEMO)
 	$(MB) export $(DEMO) --results $(OUT)/results.jsonl --objective cost --min-quality 0.8 \
 		--format modelbench -o $(OUT)/tuned.yaml
 	$(MB) export $(OUT)/tuned.yaml --format litellm -o $(OUT)/tuned.litellm.yaml

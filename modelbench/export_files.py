@@ -9,12 +9,18 @@ cascade's acceptance check), so nothing is dropped silently.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelbench.config.routes import ArmFigures, RouteConfig
-from modelbench.providers import LOCAL_API_BASE_ENV, SIM_API_BASE_ENV
+from modelbench.providers import (
+    LOCAL_API_BASE_ENV,
+    OWN_PROVIDERS,
+    SIM_API_BASE_ENV,
+    provider_env,
+)
 
 if TYPE_CHECKING:
     from modelbench.registry import Registry
@@ -122,9 +128,10 @@ def dump_litellm(
         f"Serve it:  modelbench proxy {here}",
         "  (starts what the file needs first, prints the URL, the master key and a curl line)",
     ]
-    envs = _needed_env(data)
+    envs = _needed_env(data, registry)
     if envs:
-        lines.append(f"or:        litellm --config {here}   with {' and '.join(envs)} set")
+        lines.append(f"or:        litellm --config {here}")
+        lines.append(f"  with these set where it runs: {', '.join(envs)}")
     else:
         lines.append(f"or:        litellm --config {here}")
     lines.append("  (LITELLM_MASTER_KEY set to the key clients must send)")
@@ -143,11 +150,19 @@ def dump_litellm(
     return _comment(lines) + _yaml(data)
 
 
-def _needed_env(data: Mapping[str, Any]) -> list[str]:
+def _needed_env(data: Mapping[str, Any], registry: Registry) -> list[str]:
+    """What the proxy's environment must hold: the file's ``os.environ/VAR`` values, and the
+    variables litellm itself reads for providers used without a key in the file."""
     text = _yaml(data)
     out = []
     if f"os.environ/{LOCAL_API_BASE_ENV}" in text:
         out.append(f"{LOCAL_API_BASE_ENV} (modelbench local serve)")
     if f"os.environ/{SIM_API_BASE_ENV}" in text:
         out.append(f"{SIM_API_BASE_ENV} (modelbench sim serve --profile ...)")
+    named = re.findall(r"os\.environ/([A-Za-z_][A-Za-z0-9_]*)", text)
+    ours = (LOCAL_API_BASE_ENV, SIM_API_BASE_ENV)
+    out += [v for v in dict.fromkeys(named) if v not in ours]
+    for dep in registry.deployments():
+        if dep.api_key is None and dep.provider and dep.provider not in OWN_PROVIDERS:
+            out += [v for v in provider_env(dep.provider) if v not in out]
     return out

@@ -47,11 +47,32 @@ def test_report_has_summary_categories_and_outputs() -> None:
     page = html_report(frame(), title="t")
     assert page.startswith("<!doctype html>") and "<h1>t</h1>" in page
     assert "Per backend" in page and "Per category" in page
-    # side by side: the first repeat of q1 for model a, coloured as a hit
-    assert "<td class='hit'>Rome</td>" in page and "Roma" not in page
-    assert "<td class='miss'>&lt;script&gt;x&lt;/script&gt;</td>" in page
+    # side by side: every repeat of q1 for model a, each coloured by its own score
+    rep0, rep1 = "<span class='rep'>#0</span> ", "<span class='rep'>#1</span> "
+    assert f"<div class='hit'>{rep0}Rome</div><div class='miss'>{rep1}Roma</div>" in page
+    assert f"<div class='miss'>{rep0}&lt;script&gt;x&lt;/script&gt;</div>" in page
     assert "<script>" not in page
-    assert "<td class='err' title='error'>[Timeout] timed out after 1s</td>" in page
+    assert f"<div class='err' title='error'>{rep0}[Timeout] timed out after 1s</div>" in page
+
+
+def test_report_in_dataset_order_with_prompt_expected_and_skipped() -> None:
+    from modelbench.bench.record import DatasetItem
+
+    dataset = [
+        DatasetItem(id="q2", prompt="3+4?", expected="7"),
+        DatasetItem(id="q1", messages=({"role": "user", "content": "Capital of Italy?"},)),
+    ]
+    page = html_report(frame(), dataset=dataset, skipped={"c @ azure/gpt-4o": "AZURE_API_KEY not set"})
+    assert page.index("<b>q2</b>") < page.index("<b>q1</b>")  # dataset order, not file order
+    assert "<div class='prompt'>3+4?</div><div class='expected'>expected: 7</div>" in page
+    assert "<div class='prompt'>Capital of Italy?</div>" in page
+    assert "<li>c @ azure/gpt-4o: AZURE_API_KEY not set</li>" in page
+
+
+def test_report_without_a_dataset_orders_ids_naturally() -> None:
+    rows = [row(pid, "a", "x", 1.0) for pid in ("q10", "q2", "q1")]
+    page = html_report(rows_to_frame(rows))
+    assert page.index("<b>q1</b>") < page.index("<b>q2</b>") < page.index("<b>q10</b>")
 
 
 def test_report_of_nothing() -> None:

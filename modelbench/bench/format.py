@@ -12,20 +12,14 @@ import math
 import pandas as pd
 
 from modelbench.bench.summary import SUMMARY_COLUMNS
+from modelbench.units import seconds, usd
 
 __all__ = ["format_summary", "to_html"]
 
 
-def _seconds(value: float) -> str:
-    if not math.isfinite(value):
-        return "-"
-    return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
-
 
 def _dollars(value: float) -> str:
-    if not math.isfinite(value):
-        return "?"
-    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.2g}"
+    return "$0.00" if value == 0 else usd(value, digits=2)
 
 
 def _display(summary: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -43,8 +37,8 @@ def _display(summary: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     rows["score"] = score
     rows["95% CI"] = ci
     for p in (50, 95):
-        rows[f"p{p} lat"] = [_seconds(v) for v in table[f"latency_p{p}"]]
-    rows["p50 ttft"] = [_seconds(v) for v in table["ttft_p50"]]
+        rows[f"p{p} lat"] = [seconds(v) for v in table[f"latency_p{p}"]]
+    rows["p50 ttft"] = [seconds(v) for v in table["ttft_p50"]]
     rows["tok/s"] = ["-" if math.isnan(v) else f"{v:.1f}" for v in table["tokens_per_s"]]
     rows["rated"] = [f"{r}/{n}" for r, n in zip(table["tokens_per_s_n"], table["n"], strict=True)]
     per_1k = []

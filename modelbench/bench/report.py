@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
 from modelbench.bench.format import to_html
+from modelbench.bench.record import DatasetItem
 from modelbench.bench.summary import dedupe, summarize
 
 __all__ = ["html_report"]
@@ -23,45 +26,88 @@ _STYLE = (
     ".modelbench-summary td,.modelbench-summary th{white-space:nowrap}"
     "img.figure{max-width:100%;height:auto;display:block;margin:.5em 0 1.5em}"
     "table.outputs td{text-align:left;font-family:ui-monospace,monospace;white-space:pre-wrap}"
-    "td.hit{background:#e6f4ea}td.miss{background:#fce8e6}td.err{background:#fff4d6}"
+    ".hit{background:#e6f4ea}.miss{background:#fce8e6}.err{background:#fff4d6}"
+    "table.outputs div{margin:.15em 0;padding:.1em .3em}.rep{color:#888}"
+    ".prompt{font-family:ui-monospace,monospace;white-space:pre-wrap;margin-top:.3em}"
+    ".expected{color:#1a5e20;margin-top:.3em}"
 )
 
 
-def _cell(row: pd.Series | None) -> str:
-    if row is None:
-        return "<td></td>"
+def _output(row: pd.Series) -> str:
+    """One repeat's answer, coloured by its score (yellow for an error)."""
+    repeat = f"<span class='rep'>#{row['repeat']}</span> " if "repeat" in row else ""
     if row["error_type"]:
         text = f"[{row['error_type']}] {row['error']}"
-        return f"<td class='err' title='error'>{html.escape(text)}</td>"
+        return f"<div class='err' title='error'>{repeat}{html.escape(text)}</div>"
     score = row["score"]
     css = (
         ""
         if score is None or (isinstance(score, float) and math.isnan(score))
         else (" class='hit'" if score >= 0.5 else " class='miss'")
     )
-    return f"<td{css}>{html.escape(str(row['output']))}</td>"
+    return f"<div{css}>{repeat}{html.escape(str(row['output']))}</div>"
 
 
-def _outputs_table(df: pd.DataFrame, max_prompts: int) -> str:
-    """First repeat of each prompt: one column per (model, backend), coloured by score."""
-    first = df.sort_values("repeat").drop_duplicates(["prompt_id", "model", "backend"])
-    columns = list(dict.fromkeys(zip(first["model"], first["backend"], strict=True)))
-    prompts = list(dict.fromkeys(first["prompt_id"]))[:max_prompts]
-    index = {(r["prompt_id"], r["model"], r["backend"]): r for _, r in first.iterrows()}
-    category = dict(zip(first["prompt_id"], first["category"], strict=True))
+def _natural(text: str) -> list[Any]:
+    """``q2`` before ``q10``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _prompt_order(df: pd.DataFrame, dataset: Sequence[DatasetItem] | None) -> list[str]:
+    """Dataset order when the dataset is given (then prompts not in it), else natural order."""
+    present = dict.fromkeys(df["prompt_id"].astype(str))
+    if dataset is None:
+        return sorted(present, key=_natural)
+    ordered = [item.id for item in dataset if item.id in present]
+    return ordered + sorted(set(present) - set(ordered), key=_natural)
+
+
+def _prompt_cell(pid: str, category: str, item: DatasetItem | None) -> str:
+    parts = [f"<b>{html.escape(pid)}</b>"]
+    if category:
+        parts.append(f"<span class='note'>{html.escape(category)}</span>")
+    if item is not None:
+        prompt = item.prompt if item.prompt is not None else _last_user(item)
+        parts.append(f"<div class='prompt'>{html.escape(prompt)}</div>")
+        if item.expected is not None:
+            expected = item.expected
+            shown = " | ".join(map(str, expected)) if isinstance(expected, list) else expected
+            parts.append(f"<div class='expected'>expected: {html.escape(str(shown))}</div>")
+    return "<td class='key'>" + "<br>".join(parts[:2]) + "".join(parts[2:]) + "</td>"
+
+
+def _last_user(item: DatasetItem) -> str:
+    for message in reversed(item.messages or []):
+        if message.get("role") == "user":
+            content = message.get("content")
+            return content if isinstance(content, str) else str(content)
+    return ""
+
+
+def _outputs_table(
+    df: pd.DataFrame, max_prompts: int, dataset: Sequence[DatasetItem] | None
+) -> str:
+    """Every repeat of each prompt: one column per (model, backend), coloured by score."""
+    rows_by_key = df.sort_values("repeat", kind="stable")
+    columns = list(dict.fromkeys(zip(df["model"], df["backend"], strict=True)))
+    order = _prompt_order(df, dataset)
+    prompts = order[:max_prompts]
+    items = {item.id: item for item in dataset or ()}
+    cells: dict[tuple[str, str, str], list[str]] = {}
+    for _, r in rows_by_key.iterrows():
+        cells.setdefault((str(r["prompt_id"]), r["model"], r["backend"]), []).append(_output(r))
+    category = dict(zip(df["prompt_id"].astype(str), df["category"].astype(str), strict=True))
     head = "".join(
         f"<th class='key'>{html.escape(m)}<br><span class='note'>{html.escape(b)}</span></th>"
         for m, b in columns
     )
     rows = []
     for pid in prompts:
-        cells = "".join(_cell(index.get((pid, m, b))) for m, b in columns)
-        label = html.escape(str(pid))
-        cat = html.escape(str(category.get(pid, "")))
-        rows.append(
-            f"<tr><td class='key'>{label}<br><span class='note'>{cat}</span></td>{cells}</tr>"
+        outputs = "".join(
+            "<td>" + "".join(cells.get((pid, m, b), [])) + "</td>" for m, b in columns
         )
-    more = len(dict.fromkeys(first["prompt_id"])) - len(prompts)
+        rows.append(f"<tr>{_prompt_cell(pid, category.get(pid, ''), items.get(pid))}{outputs}</tr>")
+    more = len(order) - len(prompts)
     note = f"<p class='note'>{more} more prompts not shown.</p>" if more > 0 else ""
     return (
         "<table class='outputs'>\n<thead><tr><th class='key'>prompt</th>"
@@ -73,15 +119,26 @@ def _outputs_table(df: pd.DataFrame, max_prompts: int) -> str:
     )
 
 
+def _skipped_note(skipped: Mapping[str, str]) -> str:
+    items = "".join(
+        f"<li>{html.escape(name)}: {html.escape(reason)}</li>" for name, reason in skipped.items()
+    )
+    return f"<p class='note'>Backends not in these results:</p>\n<ul class='note'>{items}</ul>"
+
+
 def html_report(
     df: pd.DataFrame,
     *,
     title: str = "modelbench report",
     max_prompts: int = 200,
+    dataset: Sequence[DatasetItem] | None = None,
+    skipped: Mapping[str, str] | None = None,
     sections: Sequence[str] = (),
 ) -> str:
     """A whole HTML page for a results DataFrame (as read by ``read_results``).
 
+    With the ``dataset`` (``load_dataset``), prompts are listed in its order with their text
+    and expected answer; ``skipped`` names backends that have no rows, with the reason.
     ``sections`` are HTML blocks placed after the summaries (the CLI adds the figures and the
     routing policies there; this layer does not draw them itself).
     """
@@ -96,16 +153,18 @@ def html_report(
             "latency and TTFT from successful, uncached calls.</p>"
         )
         parts.append(to_html(summarize(df), title="Per backend"))
+        if skipped:
+            parts.append(_skipped_note(skipped))
         if df["category"].astype(str).str.len().gt(0).any():
             by_category = summarize(df, by=("category", "model", "backend"))
             parts.append(to_html(by_category, title="Per category"))
         parts.extend(sections)
-        parts.append("<h2>Outputs side by side (first repeat)</h2>")
+        parts.append("<h2>Outputs side by side</h2>")
         parts.append(
-            "<p class='note'>green: score &ge; 0.5, red: below, yellow: error, "
-            "plain: not scored.</p>"
+            "<p class='note'>every repeat (#0, #1, ...); green: score &ge; 0.5, red: below, "
+            "yellow: error, plain: not scored.</p>"
         )
-        parts.append(_outputs_table(df, max_prompts))
+        parts.append(_outputs_table(df, max_prompts, dataset))
     body = "\n".join(parts)
     return (
         "<!doctype html>\n<html><head><meta charset='utf-8'>"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from modelbench._errors import ConfigError
+from modelbench import ConfigError
+from modelbench.files import write_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(path: str) -> Any:
-    from modelbench.registry import Registry
+    from modelbench import Registry
 
     return Registry.from_yaml(path)
 
@@ -62,15 +62,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _price(p: Any) -> str:
-    parts = []
-    if p.input_per_1m is not None or p.output_per_1m is not None:
-        parts.append(f"${p.input_per_1m or 0:g}/${p.output_per_1m or 0:g} per 1M")
-    if p.per_second is not None:
-        parts.append(f"${p.per_second:g}/s")
-    return ", ".join(parts) or "litellm map"
-
-
 def cmd_models(args: argparse.Namespace) -> int:
     registry = _load(args.config)
     _print_warnings(registry.warnings)
@@ -86,7 +77,7 @@ def cmd_models(args: argparse.Namespace) -> int:
                     + (f" w={dep.weight:g}" if dep.weight else "")
                     + (f" #{dep.order}" if dep.order else ""),
                     ", ".join(sorted(spec.capabilities)) if first else "",
-                    _price(dep.pricing),
+                    dep.pricing.describe(),
                 )
             )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -111,10 +102,7 @@ def _write(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write: {exc.strerror}", file=output) from None
+    write_text(output, text, option="-o/--output")
     print(f"wrote {output}", file=sys.stderr)
 
 
@@ -146,10 +134,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from modelbench.config import validate_data
-    from modelbench.config.loader import read_text
-    from modelbench.config.yaml_lines import parse_yaml
-    from modelbench.litellm_form import from_litellm_config
+    from modelbench import from_litellm_config, validate_data
+    from modelbench.config import parse_yaml, read_text
 
     path = str(args.litellm_config)
     raw, _ = parse_yaml(read_text(path, "LiteLLM config"), path)

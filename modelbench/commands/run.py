@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from modelbench._errors import MissingSecretError
+from modelbench import MissingSecretError
+from modelbench.commands.options import at_least_one, csv_list, positive_seconds
+from modelbench.files import writable_file, write_text
 
 LAG_WARNING_MS = 10.0
 """Event-loop lag (p90) above which ``run`` warns that timings include client waiting."""
@@ -29,10 +31,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("config", help="a modelbench config YAML")
     p.add_argument("dataset", help="a .jsonl or .csv dataset (id, prompt or messages, ...)")
-    p.add_argument("--models", type=_csv, help="comma-separated model names or aliases")
-    p.add_argument("--backends", type=_csv, help="comma-separated backends (openai, openai/gpt-4o)")
-    p.add_argument("--repeats", type=int, default=3, help="calls per prompt and backend (3)")
-    p.add_argument("--concurrency", type=int, default=16, help="requests in flight at most (16)")
+    p.add_argument("--models", type=csv_list, help="comma-separated model names or aliases")
+    p.add_argument(
+        "--backends", type=csv_list, help="comma-separated backends (openai, openai/gpt-4o)"
+    )
+    p.add_argument(
+        "--repeats", type=at_least_one, default=3, help="calls per prompt and backend (3)"
+    )
+    p.add_argument(
+        "--concurrency", type=at_least_one, default=16, help="requests in flight at most (16)"
+    )
     p.add_argument("--scorer", help="exact, contains, regex:<re>, json, numeric, judge:<model>")
     p.add_argument("--out", help="results JSONL (default: modelbench-runs/<run id>.jsonl)")
     p.add_argument("--resume", action="store_true", help="run only the keys --out lacks")
@@ -40,8 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--retry-errors", action="store_true", help="rerun the keys whose row in --out failed"
     )
     p.add_argument("--cache", metavar="DIR", help="reuse responses cached in DIR (and fill it)")
-    p.add_argument("--max-attempts", type=int, default=4, help="attempts per request (4)")
-    p.add_argument("--timeout", type=float, help="seconds per request (default: config, 600)")
+    p.add_argument(
+        "--max-attempts", type=at_least_one, default=4, help="attempts per request (4)"
+    )
+    p.add_argument(
+        "--timeout", type=positive_seconds, help="seconds per request (default: config, 600)"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
 
@@ -57,15 +69,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument(
+        "--dataset",
+        metavar="FILE",
+        help="the run's dataset: the HTML page shows prompts in its order, with their text and "
+        "expected answers",
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the run's config: the HTML page lists its backends that have no rows, and why",
+    )
+    p.add_argument(
         "--by",
+        type=csv_list,
         default="model,backend",
         help="columns to group the summary by (default: model,backend; e.g. category,model)",
     )
     p.set_defaults(func=cmd_report)
-
-
-def _csv(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -97,11 +117,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         resume=args.resume,
         retry_errors=args.retry_errors,
         cache=args.cache,
-        retry=RetryPolicy(max_attempts=max(1, args.max_attempts)),
+        retry=RetryPolicy(max_attempts=args.max_attempts),
         timeout=args.timeout,
         progress=not args.no_progress,
         run_id=run_id,
     )
+    if args.scorer is None and any(item.expected is not None for item in bench.items):
+        print(
+            "note: the dataset has expected answers but no --scorer, so no row is scored; "
+            "add --scorer exact (or contains, numeric, json, regex:<re>, judge:<model>)",
+            file=sys.stderr,
+        )
     todo = len(bench.todo_keys())
     if bench.stats.torn_line is not None:
         print(_torn_note(out, bench.stats.torn_line), file=sys.stderr)
@@ -168,16 +194,22 @@ def _select_backends(
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from modelbench.bench.format import format_summary
-    from modelbench.bench.report import html_report
-    from modelbench.bench.store import read_results
-    from modelbench.bench.summary import summarize
+    from modelbench import (
+        Registry,
+        format_summary,
+        html_report,
+        load_dataset,
+        read_results,
+        summarize,
+    )
 
+    if args.html:
+        writable_file(args.html, option="--html")  # before the work, not after it
     df = read_results(args.results)
     torn = df.attrs.get("torn_line")
     if torn is not None:
         print(_torn_note(Path(args.results), torn), file=sys.stderr)
-    summary = summarize(df, by=_csv(args.by))
+    summary = summarize(df, by=args.by)
     if args.json:
         records = summary.reset_index().to_dict(orient="records")
         print(json.dumps([_jsonable(r) for r in records], indent=2))
@@ -185,8 +217,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(format_summary(summary))
     if args.html:
         title = f"modelbench: {Path(args.results).name}"
+        dataset = load_dataset(args.dataset) if args.dataset else None
+        skipped = _skipped(Registry.from_yaml(args.config), df) if args.config else None
         sections = _report_sections(df)
-        Path(args.html).write_text(html_report(df, title=title, sections=sections), "utf-8")
+        page = html_report(df, title=title, dataset=dataset, skipped=skipped, sections=sections)
+        write_text(args.html, page, option="--html")
         if not args.json:
             print(f"wrote {args.html}")
     return 0
@@ -194,7 +229,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _report_sections(df: Any) -> list[str]:
     """Figures and routing policies for the HTML page (need the ``notebook`` extra)."""
-    from modelbench._errors import MissingExtraError
+    from modelbench import MissingExtraError
 
     if df.empty:
         return []
@@ -205,6 +240,19 @@ def _report_sections(df: Any) -> list[str]:
     except MissingExtraError as exc:
         print(f"note: no figures in the HTML report: {exc}", file=sys.stderr)
         return []
+
+
+def _skipped(registry: Any, df: Any) -> dict[str, str]:
+    """Deployments of the config without a row in the results, with the likely reason."""
+    have = set(zip(df["model"], df["backend"], strict=True)) if not df.empty else set()
+    out: dict[str, str] = {}
+    for dep in registry.deployments():
+        if (dep.model, dep.name) in have:
+            continue
+        missing = dep.missing_env()
+        reason = f"{', '.join(missing)} not set" if missing else "no rows in these results"
+        out[f"{dep.model} @ {dep.name}"] = reason
+    return out
 
 
 def _jsonable(record: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from modelbench.config.env import EnvValue
 from modelbench.providers import LOCAL_PROVIDER, SIM_PROVIDER
+from modelbench.units import usd
 
 __all__ = ["Deployment", "Mode", "ModelSpec", "Pricing", "mode_of"]
 
@@ -44,6 +45,16 @@ class Pricing:
         if self.per_second is not None:
             total += seconds * self.per_second
         return total
+
+    def describe(self) -> str:
+        """For people: ``$2.50/$10.00 per 1M`` (in/out tokens), ``$0.10/hour``."""
+        parts = []
+        if self.input_per_1m is not None or self.output_per_1m is not None:
+            parts.append(f"{usd(self.input_per_1m or 0)}/{usd(self.output_per_1m or 0)} per 1M")
+        if self.per_second is not None:
+            per_hour = self.per_second * 3600
+            parts.append(f"{usd(per_hour)}/hour" if per_hour < 100 else f"{usd(self.per_second)}/s")
+        return ", ".join(parts) or "litellm's price map"
 
     def litellm_params(self) -> dict[str, float]:
         """LiteLLM's price keys (``input_cost_per_token``...) for the prices that are known."""
