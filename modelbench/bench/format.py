@@ -17,7 +17,6 @@ from modelbench.units import seconds, usd
 __all__ = ["format_summary", "to_html"]
 
 
-
 def _dollars(value: float) -> str:
     return "$0.00" if value == 0 else usd(value, digits=2)
 
