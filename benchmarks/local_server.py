@@ -38,10 +38,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from modelbench._env import import_litellm  # noqa: E402
-from modelbench._errors import ServerError  # noqa: E402
-from modelbench.bench import Benchmark  # noqa: E402
-from modelbench.registry import Registry  # noqa: E402
+from modelbench import Benchmark, Registry, ServerError, import_litellm  # noqa: E402
+
+# internal: the local server's build and run choices are what this script compares
 from modelbench.servers import local  # noqa: E402
 
 
