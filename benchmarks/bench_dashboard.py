@@ -18,7 +18,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from modelbench.bench import COLUMNS
+from modelbench import COLUMNS
 
 ARMS = [  # model, backend, accuracy, median latency (s), ttft (s), $ per call
     ("tiny", "local/gemma3-270m", 0.45, 0.30, 0.05, 0.00001),
@@ -70,6 +70,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=20)
     args = parser.parse_args()
 
+    # internal: the widget behind the dashboard, timed without a browser
     from modelbench.notebook.picker import PolicyPicker
 
     df = synthetic_results(args.rows)
