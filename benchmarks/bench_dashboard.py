@@ -111,7 +111,7 @@ def main() -> None:
         f"load {os.getloadavg()[0]:.2f}"
     )
 
-    from modelbench.notebook.dashboard import Dashboard
+    from modelbench import Dashboard
 
     t = time.perf_counter()
     dash = Dashboard(df)
