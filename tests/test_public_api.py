@@ -128,3 +128,23 @@ def test_docs_and_benchmarks_import_from_modelbench(folder: str) -> None:
             if not any("nternal" in a for a in above) and "nternal" not in line:
                 offenders.append(f"{path.relative_to(ROOT)}:{i + 1}: {stripped}")
     assert offenders == []
+
+
+def test_notebooks_import_from_modelbench() -> None:
+    """Notebooks use the public surface (and the notebook layer and CLI, which are public)."""
+    import json
+
+    allowed = ("from modelbench import", "from modelbench.notebook import", "from modelbench.cli ")
+    offenders = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text("utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            for line in "".join(cell["source"]).splitlines():
+                stripped = line.strip()
+                if stripped.startswith(("from modelbench", "import modelbench.")) and not (
+                    stripped.startswith(allowed)
+                ):
+                    offenders.append(f"{path.name}: {stripped}")
+    assert offenders == []
+
