@@ -320,3 +320,19 @@ def test_local_model_round_trips_through_litellm_form() -> None:
     assert (dep.provider, dep.mode, dep.model_id) == ("local", "completion", "gemma3-270m")
     assert dep.pricing == reg.resolve("tiny")[0].pricing
     assert again.to_litellm_config()["model_list"] == exported["model_list"]
+
+
+@pytest.mark.parametrize("retries", [None, 0, 3])
+def test_retries_are_written_even_when_zero(retries: int | None) -> None:
+    """LiteLLM retries twice when num_retries is absent: our 0 (the default) must be written,
+    in the exported file and in the in-process Router alike, routes or not."""
+    data: dict[str, Any] = {
+        "models": {"m": "box/gemma3-270m"},
+        "backends": {"box": {"provider": "local", "api_base": "http://127.0.0.1:9/v1"}},
+    }
+    if retries is not None:
+        data["routing"] = {"retries": retries}
+    reg = Registry.from_dict(data)
+    expected = retries or 0
+    assert reg.to_litellm_config()["router_settings"]["num_retries"] == expected
+    assert reg.router().num_retries == expected

@@ -121,8 +121,9 @@ def router_settings(registry: Registry) -> dict[str, Any]:
     out: dict[str, Any] = {"routing_strategy": STRATEGIES[routing.strategy]}
     for term in ROUTER_TERMS:
         value = getattr(routing, term.ours)
-        if value is None or (term.ours == "retries" and not value):
-            continue  # retries: 0 is our default and is not written
+        if value is None:
+            continue
+        # retries is always written, 0 too: left out, LiteLLM would retry twice (its default)
         out[term.litellm] = value
     for key in ("fallbacks", "context_window_fallbacks"):
         table: dict[str, list[str]] = getattr(routing, key)
@@ -141,8 +142,6 @@ def router_settings(registry: Registry) -> dict[str, Any]:
         if not out["fallbacks"]:
             del out["fallbacks"]
         out.update(extra)
-        # Policies were simulated without retries (LiteLLM's default is 2): say so.
-        out.setdefault("num_retries", routing.retries)
     return out
 
 
