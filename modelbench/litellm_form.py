@@ -17,6 +17,7 @@ from modelbench.litellm_vocab import (
     CONNECTION_KEYS,
     DEPLOYMENT_TERMS,
     LIMIT_TERMS,
+    LITELLM_DEFAULT_RETRIES,
     PRICE_TERMS,
     ROUTER_IMPORT_ALIASES,
     ROUTER_TERMS,
@@ -185,6 +186,8 @@ def from_litellm_config(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
             )
         routing["strategy"] = "fallback" if strategy_hint["order"] else "weighted"
 
+    if "num_retries" not in router and "num_retries" not in litellm_settings:
+        routing["retries"] = LITELLM_DEFAULT_RETRIES  # what that file's proxy did
     for source_name, source in (
         ("router_settings", router),
         ("litellm_settings", litellm_settings),

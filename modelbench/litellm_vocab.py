@@ -16,6 +16,7 @@ __all__ = [
     "CONNECTION_KEYS",
     "DEPLOYMENT_TERMS",
     "LIMIT_TERMS",
+    "LITELLM_DEFAULT_RETRIES",
     "PRICE_TERMS",
     "ROUTER_IMPORT_ALIASES",
     "ROUTER_ONLY_KEYS",
@@ -83,6 +84,10 @@ ROUTER_TERMS: tuple[Term, ...] = (
     Term("cooldown", "cooldown_time"),
 )
 """``routing:`` <-> ``router_settings`` (import also reads them from ``litellm_settings``)."""
+
+LITELLM_DEFAULT_RETRIES = 2
+"""What LiteLLM's Router retries when ``num_retries`` is absent (``openai.DEFAULT_MAX_RETRIES``,
+read in ``Router.__init__``): an imported file without the key retried this often."""
 
 ROUTER_IMPORT_ALIASES: Mapping[str, str] = {"request_timeout": "timeout"}
 """Older LiteLLM names read on import, never written."""

@@ -189,7 +189,7 @@ def test_import_of_simple_shuffle_keeps_it_a_shuffle() -> None:
         ]
     }
     data, warnings = from_litellm_config(cfg)
-    assert data["routing"] == {"strategy": "weighted"} and warnings == []
+    assert data["routing"] == {"strategy": "weighted", "retries": 2} and warnings == []
     assert [d.order for d in Registry.from_dict(data).resolve("m")] == [None, None]
 
 
@@ -336,3 +336,16 @@ def test_retries_are_written_even_when_zero(retries: int | None) -> None:
     expected = retries or 0
     assert reg.to_litellm_config()["router_settings"]["num_retries"] == expected
     assert reg.router().num_retries == expected
+
+
+def test_import_without_num_retries_keeps_litellms_two() -> None:
+    """A LiteLLM file without num_retries retried twice; imported and exported again, it must
+    not silently become 0 (export always writes routing.retries)."""
+    plain = {"model_list": [{"model_name": "m", "litellm_params": {"model": "openai/gpt-4o"}}]}
+    data, _ = from_litellm_config(plain)
+    reg = Registry.from_config(validate_data(data).config)
+    assert reg.config.routing.retries == 2
+    assert reg.to_litellm_config()["router_settings"]["num_retries"] == 2
+    zero = {**plain, "router_settings": {"num_retries": 0}}
+    data, _ = from_litellm_config(zero)
+    assert Registry.from_config(validate_data(data).config).config.routing.retries == 0
