@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import ResultsError
 
 __all__ = ["arm_column", "arms", "split_arm"]
 
@@ -17,7 +17,7 @@ def arm_column(results: pd.DataFrame) -> pd.Series:
     """The arm of every row (a string Series aligned with ``results``)."""
     for column in ("model", "backend"):
         if column not in results.columns:
-            raise ModelbenchError(
+            raise ResultsError(
                 f"the results have no {column!r} column: routing needs benchmark results "
                 "(a file written by 'modelbench run')"
             )

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import OptionError, ResultsError
 from modelbench._suggest import did_you_mean
 from modelbench.checks import Check
 from modelbench.routing._stats import request_frame
@@ -89,7 +89,7 @@ class Replay:
 
         for column in ("prompt_id", "model", "backend"):
             if column not in results.columns:
-                raise ModelbenchError(
+                raise ResultsError(
                     f"the results have no {column!r} column: routing needs benchmark results "
                     "(a file written by 'modelbench run')"
                 )
@@ -102,14 +102,14 @@ class Replay:
         self.arms: list[str] = [str(a) for a in arms]
         n_arms, n_all = len(self.arms), len(requests)
         if n_arms == 0:
-            raise ModelbenchError("the results have no rows to route")
+            raise ResultsError("the results have no rows to route")
         # Keep the requests every arm answered: policies are compared on the same requests.
         answered = np.zeros((n_arms, n_all), dtype=bool)
         answered[arm_codes, req_codes] = True
         keep: np.ndarray = np.asarray(answered.all(axis=0))
         self.dropped_rows = int((~keep[req_codes]).sum())
         if not keep.any():
-            raise ModelbenchError(
+            raise ResultsError(
                 "no (prompt, repeat) was answered by every arm; run the same dataset on each"
             )
         new_code = np.cumsum(keep) - 1
@@ -161,7 +161,7 @@ class Replay:
             try:
                 i = self.arms.index(name)
             except ValueError:
-                raise ModelbenchError(
+                raise ResultsError(
                     f"arm {name!r} is not in the results{did_you_mean(name, self.arms)}; "
                     f"arms: {', '.join(self.arms)}"
                 ) from None
@@ -240,7 +240,7 @@ class Replay:
     def accepted(self, check: Check) -> np.ndarray:
         """(arms, requests) bool: does each recorded answer pass ``check``?"""
         if getattr(check, "needs_registry", False):
-            raise ModelbenchError(
+            raise OptionError(
                 f"the check {check.describe()} needs live model calls, so offline simulation "
                 "cannot replay it; simulate with a rule check (regex, json, length, nonempty)"
             )

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import OptionError, ResultsError
 
 __all__ = ["aiq", "hull", "pareto_frontier"]
 
@@ -22,7 +22,7 @@ __all__ = ["aiq", "hull", "pareto_frontier"]
 def _points(table: pd.DataFrame) -> pd.DataFrame:
     for column in ("cost_per_1k", "quality"):
         if column not in table.columns:
-            raise ModelbenchError(f"the table has no {column!r} column: pass simulate()'s result")
+            raise ResultsError(f"the table has no {column!r} column: pass simulate()'s result")
     usable = table["cost_per_1k"].notna() & table["quality"].notna()
     if "exportable" in table.columns:
         usable &= table["exportable"].astype(bool)
@@ -83,7 +83,7 @@ def aiq(table: pd.DataFrame, *, cost_range: tuple[float, float] | None = None) -
     points = _points(table)
     lo, hi = cost_range or (float(points["cost_per_1k"].min()), float(points["cost_per_1k"].max()))
     if hi < lo:
-        raise ModelbenchError(f"cost_range must be (low, high), got {cost_range}")
+        raise OptionError(f"cost_range must be (low, high), got {cost_range}")
     if hi == lo:
         return float(max(q for c, q in vertices if c <= hi)) if vertices[0][0] <= hi else 0.0
     xs = np.array([c for c, _ in vertices])

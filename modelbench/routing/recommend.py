@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import OptionError, ResultsError
 from modelbench._suggest import did_you_mean
 from modelbench.routing.policies import Policy
 
@@ -123,7 +123,7 @@ def recommend(
 ) -> Recommendation:
     """The best policy for ``objective`` among those meeting every given constraint."""
     if objective not in OBJECTIVES:
-        raise ModelbenchError(
+        raise OptionError(
             f"unknown objective {objective!r}{did_you_mean(str(objective), OBJECTIVES)}; "
             f"use one of {', '.join(OBJECTIVES)}"
         )
@@ -139,24 +139,24 @@ def recommend(
     }
     for name, value in constraints.items():
         if not math.isfinite(value) or value < 0:
-            raise ModelbenchError(f"{name} must be a number >= 0, got {value}")
+            raise OptionError(f"{name} must be a number >= 0, got {value}")
     if table is None:
         if results is None:
-            raise ModelbenchError("recommend needs results or a table from simulate()")
+            raise ResultsError("recommend needs results or a table from simulate()")
         from modelbench.routing.simulate import simulate
 
         table = simulate(results, policies, folds=folds, seed=seed)
     scored = bool(table.attrs.get("scored", table["quality"].notna().any()))
     if not scored and ("min_quality" in constraints or objective == "quality"):
         what = "a minimum quality" if "min_quality" in constraints else "the quality objective"
-        raise ModelbenchError(
+        raise ResultsError(
             f"{what} needs scores, and these results have none (no scorer was used): rerun the "
             "benchmark with a scorer (modelbench run ... --scorer exact|numeric|judge:MODEL) "
             "or drop the quality constraint"
         )
     pool = table[table["exportable"].astype(bool)]
     if pool.empty:
-        raise ModelbenchError("no exportable policy to recommend")
+        raise ResultsError("no exportable policy to recommend")
     order = _order(pool, objective, scored)
     feasible = _feasible(pool, constraints)
     best_single = dict(table.attrs.get("best_single_row") or _best_single_row(table))

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from modelbench._errors import ModelbenchError
-from modelbench.bench.stats import t_quantile, wilson_interval
+from modelbench._errors import OptionError, ResultsError
+from modelbench.bench.stats import check_confidence, t_quantile, wilson_interval
 from modelbench.routing._replay import Outcome, Replay, select
 from modelbench.routing.policies import Policy, Single, resolve_policy
 
@@ -64,14 +64,13 @@ def simulate(
     from modelbench.routing.candidates import candidates
     from modelbench.routing.frontier import pareto_frontier
 
-    if not 0 < confidence < 1:
-        raise ModelbenchError(f"confidence must be between 0 and 1, got {confidence}")
+    check_confidence(confidence)
     if isinstance(results, str | bytes) or not isinstance(results, pd.DataFrame):
-        raise ModelbenchError("simulate needs a results DataFrame (read_results(path))")
+        raise ResultsError("simulate needs a results DataFrame (read_results(path))")
     replay = Replay(results)
     chosen = candidates(results) if policies is None else [resolve_policy(p) for p in policies]
     if not chosen:
-        raise ModelbenchError("no policies to simulate")
+        raise OptionError("no policies to simulate: pass None for the candidates")
     fold_of_request, k = _folds(replay, folds, seed)
     notes: list[str] = []
     if k < 2 and any(p.learned for p in chosen):
@@ -147,7 +146,7 @@ def simulate(
 def _folds(replay: Replay, folds: int, seed: int) -> tuple[np.ndarray, int]:
     """Fold of each request: prompts shuffled with ``seed`` and dealt round-robin."""
     if folds < 0 or int(folds) != folds:
-        raise ModelbenchError(f"folds must be a whole number >= 0, got {folds}")
+        raise OptionError(f"folds must be a whole number >= 0, got {folds}")
     n_prompts = len(replay.prompts)
     k = min(int(folds), n_prompts)
     rng = np.random.default_rng(seed)
