@@ -97,14 +97,15 @@ def simulate(
 
     rows = []
     seen: set[str] = set()
-    row_fold: np.ndarray | None = None
+    training: list[pd.DataFrame] | None = None  # rows of every fold but f, shared by policies
     for policy in chosen:
         if policy.learned:
             obj = policy.fit(replay.frame)
             if k >= 2:
-                if row_fold is None:
+                if training is None:
                     row_fold = _row_folds(replay, fold_of_request)
-                outcome = _cross_validated(policy, replay, fold_of_request, row_fold, k)
+                    training = [replay.frame[row_fold != f] for f in range(k)]
+                outcome = _cross_validated(policy, replay, fold_of_request, training)
             else:
                 outcome = obj.replay(replay)
         else:
@@ -166,12 +167,12 @@ def _row_folds(replay: Replay, fold: np.ndarray) -> np.ndarray:
 
 
 def _cross_validated(
-    policy: Policy, replay: Replay, fold: np.ndarray, row_fold: np.ndarray, k: int
+    policy: Policy, replay: Replay, fold: np.ndarray, training: list[pd.DataFrame]
 ) -> Outcome:
     """Fit on the other folds' prompts, replay on this fold's requests, for every fold."""
     outcome: Outcome | None = None
-    for f in range(k):
-        fitted = policy.fit(replay.frame[row_fold != f])
+    for f, rows in enumerate(training):
+        fitted = policy.fit(rows)
         part = fitted.replay(replay)
         outcome = part if outcome is None else select(fold == f, part, outcome)
     assert outcome is not None
