@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from modelbench._errors import (
     CallError,
     ConfigError,
+    ConstraintsNotMetError,
     DatasetError,
     MissingExtraError,
     MissingSecretError,
@@ -253,6 +254,7 @@ __all__ = [
     "Check",
     "Config",
     "ConfigError",
+    "ConstraintsNotMetError",
     "Dashboard",
     "DatasetError",
     "DatasetItem",

@@ -1,6 +1,8 @@
 """Every error modelbench raises on purpose.
 
     ModelbenchError                 base: the CLI prints str(err) on one line, exit code 2
+    ├── ConstraintsNotMetError      no routing policy meets the constraints asked for (exit
+    │                               code 3; carries the nearest miss)
     ├── ConfigError                 a config file is invalid (carries file and line)
     ├── UnknownModelError           a model name or alias is not in the registry ("did you mean")
     ├── MissingSecretError          a ${VAR} a call needs is not set
@@ -21,9 +23,12 @@ Messages say what went wrong, where, and how to fix it. They never contain secre
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 __all__ = [
     "CallError",
     "ConfigError",
+    "ConstraintsNotMetError",
     "DatasetError",
     "MissingExtraError",
     "MissingSecretError",
@@ -39,6 +44,22 @@ __all__ = [
 
 class ModelbenchError(Exception):
     """Base class: an expected failure caused by input or environment, not a bug."""
+
+    exit_code: ClassVar[int] = 2
+    """The command line's exit status for it."""
+
+
+class ConstraintsNotMetError(ModelbenchError):
+    """No routing policy meets the constraints; ``recommendation`` is the nearest miss.
+
+    Not bad input: the CLI exits 3 for it, as ``modelbench recommend`` does when nothing fits.
+    """
+
+    exit_code: ClassVar[int] = 3
+
+    def __init__(self, message: str, *, recommendation: Any = None) -> None:
+        self.recommendation = recommendation
+        super().__init__(message)
 
 
 class _Located(ModelbenchError):

@@ -1,6 +1,7 @@
 """The ``modelbench`` command line: one subcommand per module in ``modelbench.commands``.
 
-Expected failures (``ModelbenchError``) print one line per problem to stderr and exit 2;
+Expected failures (``ModelbenchError``) print one line per problem to stderr and exit 2 (3 when
+no routing policy meets the constraints asked for: ``ConstraintsNotMetError``);
 anything else is a bug and keeps its traceback (exit 1).
 """
 
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Located errors already read "FILE:LINE: ..."; others get a prefix.
         located = getattr(exc, "file", None) is not None
         print(str(exc) if located else f"error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code  # 2 (bad input), 3 (no policy meets the constraints)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

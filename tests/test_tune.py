@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from routing_data import frame, row
 
-from modelbench import ModelbenchError, Registry
+from modelbench import ConstraintsNotMetError, ModelbenchError, Registry
+from modelbench.cli import main
 from modelbench.routing.tune import tune
 
 CONFIG: dict[str, Any] = {
@@ -92,8 +95,9 @@ def test_tune_with_a_given_policy_and_a_name(tmp_path: Any) -> None:
 
 def test_tune_refuses_what_it_cannot_export() -> None:
     reg = Registry.from_dict(CONFIG, source="cfg.yaml")
-    with pytest.raises(ModelbenchError, match="no policy meets the constraints"):
+    with pytest.raises(ConstraintsNotMetError, match="no policy meets the constraints") as err:
         tune(reg, results(), objective="cost", min_quality=0.99, max_cost_per_1k=0.5)
+    assert err.value.recommendation is not None and err.value.recommendation.met is False
     with pytest.raises(ModelbenchError, match="reference"):
         tune(reg, results(), policy="oracle")
     with pytest.raises(ModelbenchError, match="already a model"):
@@ -123,3 +127,22 @@ def test_every_exportable_family_reads_back_as_the_same_policy(spec: str) -> Non
     back = policy_from_dict(route.spec().model_dump(exclude_none=True))
     assert back.describe() == tuned.policy.describe()
     assert tuned.registry.completion("routed", [{"role": "user", "content": "hi"}], category="easy")
+
+
+def test_cli_export_exits_3_like_recommend_when_nothing_meets_the_constraints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "cfg.yaml"
+    config.write_text(yaml.safe_dump(CONFIG))
+    path = tmp_path / "r.jsonl"
+    rows = results().to_dict("records")
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows).replace("NaN", "null"))
+    out = tmp_path / "tuned.yaml"
+    tight = ["--results", str(path), "--min-quality", "0.99", "--max-cost-per-1k", "0.5"]
+    assert main(["recommend", *tight[1:]]) == 3
+    capsys.readouterr()
+    assert main(["export", str(config), *tight, "-o", str(out)]) == 3
+    err = [line for line in capsys.readouterr().err.splitlines() if "warning:" not in line]
+    assert len(err) == 1 and "nothing was exported" in err[0] and "nearest miss" in err[0]
+    assert not out.exists()
+    assert main(["export", str(config), "--results", str(path), "--min-quality", "0.9"]) == 0

@@ -7,7 +7,9 @@ import json
 import sys
 from typing import Any
 
-RECOMMEND_EXIT = {True: 0, False: 3}
+from modelbench import ConstraintsNotMetError
+
+RECOMMEND_EXIT = {True: 0, False: ConstraintsNotMetError.exit_code}
 """Exit status: 0 when a policy meets the constraints, 3 when none does (2: bad input)."""
 
 

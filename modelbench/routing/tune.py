@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from modelbench._errors import ConfigError, ModelbenchError
+from modelbench._errors import ConfigError, ConstraintsNotMetError, ModelbenchError
 from modelbench.registry import Registry
 
 if TYPE_CHECKING:
@@ -75,8 +75,9 @@ def tune(
     """``registry`` plus route ``name`` running the recommended (or given) policy.
 
     Constraints are those of ``recommend``: ``min_quality``, ``max_p95_s``,
-    ``max_cost_per_1k``, ``max_error_rate``. A recommendation that meets none of them raises
-    (its reason says by how much); pass ``policy=`` to export a policy regardless.
+    ``max_cost_per_1k``, ``max_error_rate``. When no policy meets them all it raises
+    ``ConstraintsNotMetError`` (its ``recommendation`` is the nearest miss, the message says by
+    how much); pass ``policy=`` to export a policy regardless.
     """
     from modelbench.routing.policies import resolve_policy
 
@@ -103,8 +104,10 @@ def tune(
                 max_error_rate=constraints.get("max_error_rate"),
             )
         if not recommendation.met:
-            raise ModelbenchError(
-                f"no policy meets the constraints, so nothing was exported: {recommendation.reason}"
+            raise ConstraintsNotMetError(
+                f"no policy meets the constraints, so nothing was exported: "
+                f"{recommendation.reason}",
+                recommendation=recommendation,
             )
         chosen: Policy = recommendation.policy
     else:
