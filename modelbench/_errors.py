@@ -10,6 +10,8 @@
     ├── ResultsError                a results file or frame cannot be used as asked (in use,
     │                               already has rows, no such column, backend or metric)
     ├── ScorerError                 a scorer name, argument or function is invalid
+    ├── PolicyError                 a routing policy or acceptance check is invalid (a spec,
+    │                               a member, an unfitted policy, a check that cannot replay)
     ├── OptionError                 an option is out of range or not one of its choices
     │                               (also a ValueError)
     ├── OutputError                 a file modelbench writes cannot be written (carries the path)
@@ -35,6 +37,7 @@ __all__ = [
     "ModelbenchError",
     "OptionError",
     "OutputError",
+    "PolicyError",
     "ResultsError",
     "ScorerError",
     "ServerError",
@@ -118,6 +121,10 @@ class ResultsError(ModelbenchError):
 
 class ScorerError(ModelbenchError):
     """An invalid scorer: an unknown name, a bad argument, something that cannot score."""
+
+
+class PolicyError(ModelbenchError):
+    """An invalid routing policy or acceptance check: its spec, members or state."""
 
 
 class OptionError(ModelbenchError, ValueError):

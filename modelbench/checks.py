@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast, runtime_checkable
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import PolicyError
 from modelbench._suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class _Base:
     @classmethod
     def from_spec(cls, arg: str | None) -> Any:
         if arg:
-            raise ModelbenchError(f"check {cls.kind!r} takes no argument, got {cls.kind}:{arg}")
+            raise PolicyError(f"check {cls.kind!r} takes no argument, got {cls.kind}:{arg}")
         return cls()
 
 
@@ -88,7 +88,7 @@ class Regex(_Base):
         try:
             re.compile(self.pattern)
         except re.error as exc:
-            raise ModelbenchError(f"invalid regex {self.pattern!r} in a check: {exc}") from None
+            raise PolicyError(f"invalid regex {self.pattern!r} in a check: {exc}") from None
 
     def __call__(self, output: str) -> bool:
         return _compiled(self.pattern).search(output) is not None
@@ -99,7 +99,7 @@ class Regex(_Base):
     @classmethod
     def from_spec(cls, arg: str | None) -> Regex:
         if not arg:
-            raise ModelbenchError("check 'regex' needs a pattern, e.g. regex:^\\d+$")
+            raise PolicyError("check 'regex' needs a pattern, e.g. regex:^\\d+$")
         return cls(arg)
 
 
@@ -145,7 +145,7 @@ class Length(_Base):
 
     def __post_init__(self) -> None:
         if self.min_chars < 0 or (self.max_chars is not None and self.max_chars < self.min_chars):
-            raise ModelbenchError(
+            raise PolicyError(
                 f"invalid length check min_chars={self.min_chars}, max_chars={self.max_chars}: "
                 "need 0 <= min_chars <= max_chars"
             )
@@ -163,7 +163,7 @@ class Length(_Base):
         try:
             return cls(int(low or 0), int(high) if high.strip() else None)
         except ValueError:
-            raise ModelbenchError(
+            raise PolicyError(
                 f"invalid length check {arg!r}: use length:MIN or length:MIN,MAX (characters)"
             ) from None
 
@@ -197,7 +197,7 @@ class Judge(_Base):
     needs_registry: ClassVar[bool] = True
 
     def __call__(self, output: str) -> bool:
-        raise ModelbenchError(
+        raise PolicyError(
             f"the judge check {self.describe()} needs a registry to call {self.model!r}: "
             "use judge.verdict(output, registry); offline simulation cannot replay it, "
             "use a rule check (regex, json, length, nonempty) there"
@@ -217,7 +217,7 @@ class Judge(_Base):
     @classmethod
     def from_spec(cls, arg: str | None) -> Judge:
         if not arg:
-            raise ModelbenchError("check 'judge' needs a model name, e.g. judge:smart")
+            raise PolicyError("check 'judge' needs a model name, e.g. judge:smart")
         return cls(arg)
 
 
@@ -233,12 +233,12 @@ def register_check(name: str, cls: Any, *, replace: bool = False) -> Any:
     ``cls.from_dict(d)`` from its ``to_dict()``; instances must follow the ``Check`` protocol.
     """
     if not name or ":" in name or any(c.isspace() for c in name):
-        raise ModelbenchError(f"invalid check name {name!r}: no ':' or spaces")
+        raise PolicyError(f"invalid check name {name!r}: no ':' or spaces")
     for method in ("from_spec", "from_dict"):
         if not callable(getattr(cls, method, None)):
-            raise ModelbenchError(f"register_check({name!r}, ...): the class needs {method}()")
+            raise PolicyError(f"register_check({name!r}, ...): the class needs {method}()")
     if name in _CHECKS and not replace and _CHECKS[name] is not cls:
-        raise ModelbenchError(f"a check named {name!r} is already registered; pass replace=True")
+        raise PolicyError(f"a check named {name!r} is already registered; pass replace=True")
     _CHECKS[name] = cls
     return cls
 
@@ -250,7 +250,7 @@ def check_names() -> list[str]:
 def _lookup(name: str) -> Any:
     cls = _CHECKS.get(name)
     if cls is None:
-        raise ModelbenchError(
+        raise PolicyError(
             f"unknown check {name!r}{did_you_mean(name, _CHECKS)}; "
             f"known: {', '.join(check_names())}"
         )
@@ -265,7 +265,7 @@ def resolve_check(spec: str | Check | Callable[[str], bool]) -> Check:
         return check
     if isinstance(spec, Check):
         return spec
-    raise ModelbenchError(
+    raise PolicyError(
         f"a check must be a name such as 'json' or a Check object, got {type(spec).__name__}"
     )
 
@@ -274,11 +274,11 @@ def check_from_dict(data: Mapping[str, Any]) -> Check:
     """Read back ``check.to_dict()``."""
     name = data.get("check")
     if not isinstance(name, str):
-        raise ModelbenchError(f"a check needs a 'check' name, got {dict(data)!r}")
+        raise PolicyError(f"a check needs a 'check' name, got {dict(data)!r}")
     try:
         check: Check = _lookup(name).from_dict(data)
     except TypeError as exc:
-        raise ModelbenchError(f"invalid {name!r} check {dict(data)!r}: {exc}") from None
+        raise PolicyError(f"invalid {name!r} check {dict(data)!r}: {exc}") from None
     return check
 
 

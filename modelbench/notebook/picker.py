@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from modelbench._errors import ModelbenchError
+from modelbench.files import write_text
 from modelbench.notebook import plots
 from modelbench.notebook._extra import require
 
@@ -300,8 +301,7 @@ class PolicyPicker:
                 fmt=self.export_format.value,
                 output=str(path),
             )
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, "utf-8")
+            write_text(path, text, option="the export path")
         except (ModelbenchError, OSError) as exc:
             self.export_status.value = f"<span style='color:#c0392b'>{html.escape(str(exc))}</span>"
             return None

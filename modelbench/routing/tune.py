@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from modelbench._errors import ConfigError, ConstraintsNotMetError, ModelbenchError
+from modelbench._errors import (
+    ConstraintsNotMetError,
+    OptionError,
+    PolicyError,
+    ResultsError,
+)
+from modelbench.files import write_text
 from modelbench.registry import Registry
 
 if TYPE_CHECKING:
@@ -51,15 +57,11 @@ class Tuned:
             return dump_litellm(self.registry, source=self.registry.source, output=output)
         if format == "modelbench":
             return dump_modelbench(self.registry, source=self.registry.source, output=output)
-        raise ModelbenchError(f"unknown export format {format!r}; use 'modelbench' or 'litellm'")
+        raise OptionError(f"unknown export format {format!r}; use 'modelbench' or 'litellm'")
 
     def write(self, path: str | Path, format: Format = "modelbench") -> Path:
         out = Path(path)
-        try:
-            out.write_text(self.text(format, output=str(out)), encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot write: {exc.strerror}", file=str(out)) from None
-        return out
+        return write_text(out, self.text(format, output=str(out)), option="the output path")
 
 
 def tune(
@@ -83,7 +85,7 @@ def tune(
 
     unknown = sorted(set(constraints) - set(_CONSTRAINTS))
     if unknown:
-        raise ModelbenchError(
+        raise OptionError(
             f"unknown constraint {unknown[0]!r}; known: {', '.join(_CONSTRAINTS)}"
         )
     source = None
@@ -113,7 +115,7 @@ def tune(
     else:
         chosen = resolve_policy(policy)
     if not getattr(chosen, "exportable", True):
-        raise ModelbenchError(f"{chosen.describe()} is a reference, not a policy a gateway runs")
+        raise PolicyError(f"{chosen.describe()} is a reference, not a policy a gateway runs")
     chosen = chosen.fit(results)  # learned policies: fitted on every prompt for export
     route = route_config(
         chosen,
@@ -125,7 +127,7 @@ def tune(
     )
     data = registry.to_dict()
     if name in registry.models or name in registry.aliases:
-        raise ModelbenchError(
+        raise OptionError(
             f"route name {name!r} is already a model of {registry.source}; choose another --name"
         )
     data["routes"] = {**data.get("routes", {}), name: route}
@@ -182,7 +184,7 @@ def _row_of_single(table: pd.DataFrame, arm: str) -> Mapping[str, Any]:
     for row in table.to_dict("records"):
         if row.get("family") == "single" and tuple(row["obj"].members()) == (arm,):
             return row
-    raise ModelbenchError(f"arm {arm!r} has no rows in the results")
+    raise ResultsError(f"arm {arm!r} has no rows in the results")
 
 
 def _spec(data: Mapping[str, Any], results: pd.DataFrame) -> dict[str, Any]:

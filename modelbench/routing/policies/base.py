@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import ModelbenchError, PolicyError
 from modelbench._suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class Policy(ABC):
     @classmethod
     def from_spec(cls, arg: str | None) -> Policy:
         """Build from the text after ``family:`` on the command line."""
-        raise ModelbenchError(f"policy {cls.family!r} cannot be written as a spec")
+        raise PolicyError(f"policy {cls.family!r} cannot be written as a spec")
 
     def fit(self, results: pd.DataFrame) -> Policy:
         """The policy fitted on ``results`` (training rows under CV); itself when not learned."""
@@ -100,11 +100,11 @@ def members_of(
     out = tuple(values)
     for value in out:
         if not (isinstance(value, Policy) or (isinstance(value, str) and value.strip())):
-            raise ModelbenchError(
+            raise PolicyError(
                 f"{what}: a member must be an arm name or a Policy, got {value!r}"
             )
     if len(out) < at_least:
-        raise ModelbenchError(f"{what} needs at least {at_least} member(s), got {len(out)}")
+        raise PolicyError(f"{what} needs at least {at_least} member(s), got {len(out)}")
     return out
 
 
@@ -129,7 +129,7 @@ def member_from_dict(value: Any) -> Member:
         return value
     if isinstance(value, Mapping):
         return policy_from_dict(value)
-    raise ModelbenchError(f"a policy member must be an arm name or a policy mapping, got {value!r}")
+    raise PolicyError(f"a policy member must be an arm name or a policy mapping, got {value!r}")
 
 
 # --- the name registry ----------------------------------------------------------------------------
@@ -140,13 +140,13 @@ _POLICIES: dict[str, type[Policy]] = {}
 def register_policy(name: str, cls: type[Policy], *, replace: bool = False) -> type[Policy]:
     """Make a policy family available as ``name[:arg]`` and in ``policy_from_dict``."""
     if not name or ":" in name or any(c.isspace() for c in name) or name != name.lower():
-        raise ModelbenchError(f"invalid policy name {name!r}: lower case, no ':' or spaces")
+        raise PolicyError(f"invalid policy name {name!r}: lower case, no ':' or spaces")
     if not (isinstance(cls, type) and issubclass(cls, Policy)):
-        raise ModelbenchError(
+        raise PolicyError(
             f"register_policy({name!r}, ...) needs a Policy subclass, got {cls!r}"
         )
     if name in _POLICIES and not replace and _POLICIES[name] is not cls:
-        raise ModelbenchError(f"a policy named {name!r} is already registered; pass replace=True")
+        raise PolicyError(f"a policy named {name!r} is already registered; pass replace=True")
     _POLICIES[name] = cls
     return cls
 
@@ -159,7 +159,7 @@ def _lookup(name: str) -> type[Policy]:
     _load_builtins()
     cls = _POLICIES.get(name)
     if cls is None:
-        raise ModelbenchError(
+        raise PolicyError(
             f"unknown policy {name!r}{did_you_mean(name, _POLICIES)}; "
             f"known: {', '.join(policy_names())}"
         )
@@ -171,24 +171,24 @@ def resolve_policy(spec: str | Policy) -> Policy:
     if isinstance(spec, Policy):
         return spec
     if not isinstance(spec, str) or not spec.strip():
-        raise ModelbenchError(f"a policy spec must be text such as 'single:tiny', got {spec!r}")
+        raise PolicyError(f"a policy spec must be text such as 'single:tiny', got {spec!r}")
     name, sep, arg = spec.strip().partition(":")
     cls = _lookup(name.strip().lower())
     try:
         return cls.from_spec(arg.strip() if sep else None)
     except ModelbenchError as exc:
-        raise ModelbenchError(f"policy spec {spec!r}: {exc}") from None
+        raise PolicyError(f"policy spec {spec!r}: {exc}") from None
 
 
 def policy_from_dict(data: Mapping[str, Any]) -> Policy:
     """Read back ``policy.to_dict()`` (the exported config stores policies this way)."""
     name = data.get("policy") if isinstance(data, Mapping) else None
     if not isinstance(name, str):
-        raise ModelbenchError(f"a policy mapping needs a 'policy' family name, got {data!r}")
+        raise PolicyError(f"a policy mapping needs a 'policy' family name, got {data!r}")
     try:
         return _lookup(name).from_dict(data)
     except (TypeError, KeyError, ValueError) as exc:
-        raise ModelbenchError(f"invalid {name!r} policy {dict(data)!r}: {exc}") from None
+        raise PolicyError(f"invalid {name!r} policy {dict(data)!r}: {exc}") from None
 
 
 def _load_builtins() -> None:

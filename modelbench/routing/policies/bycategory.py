@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import PolicyError
 from modelbench.routing.policies.base import (
     Member,
     Policy,
@@ -58,9 +58,9 @@ class ByCategory(Policy):
         pairs = tuple(sorted((str(k), v) for k, v in dict(mapping).items()))
         for category, member in pairs:
             if not (isinstance(member, Policy) or (isinstance(member, str) and member)):
-                raise ModelbenchError(f"ByCategory: {category!r} maps to {member!r}, not an arm")
+                raise PolicyError(f"ByCategory: {category!r} maps to {member!r}, not an arm")
         if default is None and learning is None:
-            raise ModelbenchError("ByCategory needs a default arm for categories it does not map")
+            raise PolicyError("ByCategory needs a default arm for categories it does not map")
         object.__setattr__(self, "pairs", pairs)
         object.__setattr__(self, "default", default)
         object.__setattr__(self, "learning", learning)
@@ -115,11 +115,11 @@ class ByCategory(Policy):
         for part in arg.split(","):
             category, sep, arm = part.partition("=")
             if not sep or not arm.strip():
-                raise ModelbenchError(f"write bycategory:CATEGORY=ARM,...,*=DEFAULT, got {part!r}")
+                raise PolicyError(f"write bycategory:CATEGORY=ARM,...,*=DEFAULT, got {part!r}")
             mapping[category.strip()] = arm.strip()
         default = mapping.pop("*", None)
         if default is None:
-            raise ModelbenchError("bycategory:... needs a default, e.g. *=strong")
+            raise PolicyError("bycategory:... needs a default, e.g. *=strong")
         return cls(mapping, default)
 
     @classmethod
@@ -130,7 +130,7 @@ class ByCategory(Policy):
         from modelbench.routing._stats import arm_stats
 
         if not 0 <= tolerance <= 1:
-            raise ModelbenchError(f"tolerance must be between 0 and 1, got {tolerance}")
+            raise PolicyError(f"tolerance must be between 0 and 1, got {tolerance}")
 
         def wrap(arm: str) -> Member:
             return Fallback([arm, fallback]) if fallback and fallback != arm else arm
@@ -150,7 +150,7 @@ class ByCategory(Policy):
 
     def replay(self, r: Replay) -> Outcome:
         if self.default is None:
-            raise ModelbenchError(f"{self.describe()} must be fitted on results before replay")
+            raise PolicyError(f"{self.describe()} must be fitted on results before replay")
         return r.by_category({c: r.member(m) for c, m in self.pairs}, r.member(self.default))
 
 

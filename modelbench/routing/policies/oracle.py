@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import PolicyError
 from modelbench.routing.policies.base import Policy, register_policy
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class Oracle(Policy):
     @classmethod
     def from_spec(cls, arg: str | None) -> Oracle:
         if arg:
-            raise ModelbenchError(f"oracle takes no argument, got oracle:{arg}")
+            raise PolicyError(f"oracle takes no argument, got oracle:{arg}")
         return cls()
 
     def replay(self, r: Replay) -> Outcome:

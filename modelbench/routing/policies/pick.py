@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import PolicyError
 from modelbench.routing.policies.base import Policy, register_policy
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def _floor(value: Any) -> float | None:
         return None
     q = float(value)
     if not 0 <= q <= 1:
-        raise ModelbenchError(f"min_quality must be between 0 and 1, got {value!r}")
+        raise PolicyError(f"min_quality must be between 0 and 1, got {value!r}")
     return q
 
 
@@ -41,13 +41,13 @@ def _pick(results: pd.DataFrame, by: str, min_quality: float | None, arms: tuple
     if arms:
         unknown = [a for a in arms if a not in stats.index]
         if unknown:
-            raise ModelbenchError(f"arm {unknown[0]!r} is not in the results: {list(stats.index)}")
+            raise PolicyError(f"arm {unknown[0]!r} is not in the results: {list(stats.index)}")
         stats = stats.loc[list(arms)]
     if stats.empty:
-        raise ModelbenchError("no arms in the results to choose from")
+        raise PolicyError("no arms in the results to choose from")
     if min_quality is not None:
         if stats["quality"].isna().all():
-            raise ModelbenchError(
+            raise PolicyError(
                 "min_quality needs scores, and these results have none: run with a scorer"
             )
         eligible = stats[stats["quality"] >= min_quality]
@@ -72,7 +72,7 @@ class _Pick(Policy):
 
     def replay(self, r: Replay) -> Outcome:
         if not self.chosen:
-            raise ModelbenchError(f"{self.describe()} must be fitted on results before replay")
+            raise PolicyError(f"{self.describe()} must be fitted on results before replay")
         return r.arm(self.chosen)
 
     def _suffix(self) -> str:
@@ -115,7 +115,7 @@ class Cheapest(_Pick):
         try:
             return cls(float(arg) if arg else None)
         except ValueError:
-            raise ModelbenchError(f"write cheapest or cheapest:MIN_QUALITY, got {arg!r}") from None
+            raise PolicyError(f"write cheapest or cheapest:MIN_QUALITY, got {arg!r}") from None
 
     def fit(self, results: pd.DataFrame) -> Cheapest:
         return replace(self, chosen=_pick(results, "cost", self.min_quality, self.arms))
@@ -131,7 +131,7 @@ class Fastest(_Pick):
 
     def __post_init__(self) -> None:
         if self.metric not in ("p50", "p95", "p99"):
-            raise ModelbenchError(f"Fastest metric must be p50, p95 or p99, got {self.metric!r}")
+            raise PolicyError(f"Fastest metric must be p50, p95 or p99, got {self.metric!r}")
         object.__setattr__(self, "min_quality", _floor(self.min_quality))
         object.__setattr__(self, "arms", _arms(self.arms))
 
@@ -163,7 +163,7 @@ class Fastest(_Pick):
         try:
             quality = float(floor) if floor.strip() else None
         except ValueError:
-            raise ModelbenchError(
+            raise PolicyError(
                 f"write fastest:p95 or fastest:p95,MIN_QUALITY, got {arg!r}"
             ) from None
         return cls(metric.strip() or "p95", quality)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import PolicyError
 from modelbench.routing.policies.base import Policy, register_policy
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ class Single(Policy):
 
     def __post_init__(self) -> None:
         if not isinstance(self.arm, str) or not self.arm.strip():
-            raise ModelbenchError(f"Single needs an arm name, got {self.arm!r}")
+            raise PolicyError(f"Single needs an arm name, got {self.arm!r}")
 
     def describe(self) -> str:
         return f"Single({self.arm})"
@@ -40,7 +40,7 @@ class Single(Policy):
     @classmethod
     def from_spec(cls, arg: str | None) -> Single:
         if not arg:
-            raise ModelbenchError("write single:ARM, e.g. single:tiny")
+            raise PolicyError("write single:ARM, e.g. single:tiny")
         return cls(arg)
 
     def replay(self, r: Replay) -> Outcome:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from modelbench._errors import ModelbenchError
+from modelbench._errors import PolicyError
 from modelbench.routing.policies.base import Policy, register_policy
 
 if TYPE_CHECKING:
@@ -28,13 +28,13 @@ class Weighted(Policy):
         for arm, weight in dict(weights).items():
             w = float(weight)
             if not isinstance(arm, str) or not arm or not math.isfinite(w) or w < 0:
-                raise ModelbenchError(
+                raise PolicyError(
                     f"Weighted: {arm!r}={weight!r} is not an arm name with a weight >= 0"
                 )
             if w > 0:
                 pairs.append((arm, w))
         if not pairs:
-            raise ModelbenchError("Weighted needs at least one arm with a weight > 0")
+            raise PolicyError("Weighted needs at least one arm with a weight > 0")
         object.__setattr__(self, "pairs", tuple(pairs))
 
     @property
@@ -62,7 +62,7 @@ class Weighted(Policy):
             try:
                 weights[arm.strip()] = float(weight) if sep else 1.0
             except ValueError:
-                raise ModelbenchError(
+                raise PolicyError(
                     f"bad weight {part.strip()!r}: write weighted:ARM=W,ARM=W"
                 ) from None
         return cls(weights)
