@@ -164,3 +164,14 @@ def test_missing_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch, missing:
     monkeypatch.setitem(sys.modules, missing, None)  # import raises ImportError
     with pytest.raises(MissingExtraError, match=r"modelbench\[notebook\]"):
         require(missing)
+
+
+def test_prompts_follow_the_dataset_order_not_the_completion_order() -> None:
+    pytest.importorskip("ipywidgets")
+    from modelbench.notebook.dashboard import Dashboard
+
+    shuffled = results().iloc[::-1]  # rows arrive in completion order
+    dataset = [{"id": p, "prompt": p} for p in ("a1", "a2", "b1", "b2")]
+    dash = Dashboard(shuffled, dataset=dataset)
+    assert list(dash.prompt.options) == ["a1", "a2", "b1", "b2"]
+    assert side_by_side(results(), "b1").at["cost", "fast"] == "$0.001"

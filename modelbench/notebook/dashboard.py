@@ -71,7 +71,10 @@ class Dashboard:
         self.registry = registry
         self.prompts = prompt_texts(dataset)
         self.view = self.results
-        self._prompt_order = list(dict.fromkeys(self.results["prompt_id"].astype(str)))
+        seen = list(dict.fromkeys(self.results["prompt_id"].astype(str)))
+        # dataset order when known (results arrive in completion order)
+        known = [p for p in self.prompts if p in set(seen)]
+        self._prompt_order = known + [p for p in seen if p not in set(known)]
         self._disagree: list[str] = []
         all_arms = arms(self.results)
         categories = sorted(set(self.results["category"].fillna("").astype(str)))
@@ -191,7 +194,8 @@ class Dashboard:
             f"{len(self._disagree)} where backends disagree</span>"
         )
         self._render_summary()
-        shown = list(dict.fromkeys(self.view["prompt_id"].astype(str)))
+        present = set(self.view["prompt_id"].astype(str))
+        shown = [p for p in self._prompt_order if p in present]
         current = self.prompt.value
         self.prompt.options = shown
         if shown:

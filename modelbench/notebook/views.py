@@ -181,9 +181,15 @@ def _seconds(value: float) -> str:
 
 
 def _dollars(value: float) -> str:
+    """``$0.0012``, ``$0.000089``: plain decimals a reader compares at a glance, no ``e-05``."""
     if not math.isfinite(value):
         return "?"
-    return "$0" if value == 0 else f"${value:.3g}"
+    if value == 0:
+        return "$0"
+    if abs(value) >= 0.01:
+        return f"${value:.3g}"
+    digits = max(2, -math.floor(math.log10(abs(value))) + 1)
+    return f"${value:.{digits}f}".rstrip("0")
 
 
 def side_by_side(df: pd.DataFrame, prompt_id: str, *, repeat: int | None = None) -> pd.DataFrame:
