@@ -14,10 +14,11 @@ import pandas as pd
 from modelbench.bench.summary import SUMMARY_COLUMNS
 from modelbench.units import seconds, usd
 
-__all__ = ["format_summary", "to_html"]
+__all__ = ["dollars", "format_summary", "to_html"]
 
 
-def _dollars(value: float) -> str:
+def dollars(value: float) -> str:
+    """Money in a table cell: ``$0.0039``, ``$0.05``, ``$1.20``, ``$0.00`` for nothing, ``?``."""
     return "$0.00" if value == 0 else usd(value, digits=2)
 
 
@@ -42,9 +43,9 @@ def _display(summary: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     rows["rated"] = [f"{r}/{n}" for r, n in zip(table["tokens_per_s_n"], table["n"], strict=True)]
     per_1k = []
     for value, unknown in zip(table["cost_per_1k"], table["cost_unknown"], strict=True):
-        per_1k.append(_dollars(value) + ("*" if unknown and not math.isnan(value) else ""))
+        per_1k.append(dollars(value) + ("*" if unknown and not math.isnan(value) else ""))
     rows["$/1k req"] = per_1k
-    rows["cost"] = [_dollars(v) for v in table["cost_usd"] + table["score_cost_usd"]]
+    rows["cost"] = [dollars(v) for v in table["cost_usd"] + table["score_cost_usd"]]
     rows["cached"] = table["cache_hits"].astype(str).tolist()
     if (table["tokens_per_s_n"] < table["n"]).any():
         notes.append(
