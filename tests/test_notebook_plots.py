@@ -144,3 +144,18 @@ def test_recommended_policy_is_marked_and_constraints_drawn() -> None:
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "recommended: Fallback(cheap -> strong)" in labels
     assert "frontier of policies" in labels and "min quality" in labels
+
+
+def test_live_frontier_redraws_only_the_point_and_the_lines() -> None:
+    df = synthetic()
+    live = plots.LiveFrontier(plots.arm_summary(df), policy_table())
+    plain = live.render(None)
+    starred = live.render(_Rec(), min_quality=0.8, max_cost_per_1k=1.0)
+    assert plain[:4] == starred[:4] == b"\x89PNG"
+    a, b = _pixels(plain), _pixels(starred)
+    assert a.shape == b.shape  # same layout: only the moving parts changed
+    changed = np.abs(a - b).max(axis=-1) > 0.1
+    assert 0 < changed.mean() < 0.1  # the star, its label and two lines: a few % of the pixels
+    assert live.render(None) == plain  # the background is restored each time
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "plot-live_frontier.png").write_bytes(starred)
