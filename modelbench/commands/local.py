@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
         "--threads",
         type=at_least_one,
         default=None,
-        help="CPU threads for generation (default: llama.cpp's, half the CPUs)",
+        help="CPU threads for generation and for reading the prompt (default: half the CPUs)",
     )
     serve.add_argument(
         "--model",

@@ -8,6 +8,11 @@ Run by file path (it imports nothing from modelbench, so it works whatever the c
 
 ``no-extra-bufts``
     llama.cpp's extra buffer types off (the AMX crash, see ``local.py``).
+``amx-guard``
+    the same, but only when the CPU advertises AMX (``amx_tile`` in /proc/cpuinfo) *and* this
+    llama.cpp was built with its AMX kernels (``AMX_INT8`` in its system info): a build made
+    with ``-mno-amx-*`` (the Makefile's) keeps the extra buffer types, and their faster
+    repacked kernels, on such CPUs.
 ``prompt-cache``
     keep llama.cpp's reuse of the previous prompt's evaluated prefix. Without it every
     request evaluates its whole prompt: repeats of a benchmark are independent samples, not
@@ -36,7 +41,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-_OPTIONS = ("no-extra-bufts", "prompt-cache")
+_OPTIONS = ("no-extra-bufts", "amx-guard", "prompt-cache")
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -53,6 +58,19 @@ def _clean_environment() -> None:
     names = {name.lower() for name in Settings.model_fields} | {"config_file"}
     for key in [k for k in os.environ if k.lower() in names]:
         del os.environ[key]
+
+
+def _amx_kernels_would_run() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            flags = next((line.split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    if "amx_tile" not in flags:
+        return False
+    import llama_cpp
+
+    return b"AMX_INT8 = 1" in llama_cpp.llama_print_system_info()
 
 
 def _no_extra_bufts() -> None:
@@ -153,7 +171,7 @@ def main(argv: list[str]) -> None:
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     sys.argv = ["llama_cpp.server", *argv[4:]]
     _clean_environment()
-    if "no-extra-bufts" in options:
+    if "no-extra-bufts" in options or ("amx-guard" in options and _amx_kernels_would_run()):
         _no_extra_bufts()
     _patch_llama(keep_prompt_cache="prompt-cache" in options)
 

@@ -54,8 +54,11 @@ few-shot prompt and ``stop=["\\n"]``::
 
 CPUs that advertise Intel AMX: llama.cpp's AMX kernels crash (SIGSEGV in ``ldtilecfg``)
 in VMs that advertise AMX without giving processes its tile state (seen on Firecracker).
-On such CPUs the server runs with llama.cpp's extra buffer types off (plain CPU kernels);
-set ``MODELBENCH_LOCAL_EXTRA_BUFTS=1`` to use them anyway.
+When the CPU advertises AMX and the installed llama.cpp was built with those kernels
+(``AMX_INT8`` in its system info: a ``-march=native`` build on such a CPU), the server runs
+with llama.cpp's extra buffer types off (plain CPU kernels, no repacked ones). A build
+without them (``CFLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16``) keeps them on.
+``MODELBENCH_LOCAL_EXTRA_BUFTS=1`` / ``=0`` forces them on / off.
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ __all__ = [
     "DEFAULT_MODEL_ALIAS",
     "LOCAL_API_KEY",
     "LocalServer",
+    "default_threads",
     "ensure_local_server",
     "litellm_model",
     "local_model_path",
@@ -160,35 +164,37 @@ def local_model_path() -> Path:
     return target
 
 
-def _cpu_has_amx() -> bool:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return "amx_tile" in line.split()
-    except OSError:
-        pass
-    return False
+def default_threads() -> int:
+    """Half the CPUs, at least one: the server's threads for generation and for the prompt.
+
+    llama.cpp's own default reads the prompt with every CPU. Its threads wait for each other
+    by spinning, so when the benchmark's client (litellm parsing the stream) or anything else
+    takes one of those CPUs, every step waits for the descheduled thread: on 2 shared cores,
+    time to first token went from 0.7-1.4 s with one prompt thread to 4.7 s with two
+    (``benchmarks/local_server.py``, load ~7). The other half is left to the client.
+    """
+    return max(1, (os.cpu_count() or 2) // 2)
 
 
 def _env_on(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _no_extra_bufts() -> bool:
+def _extra_bufts_option() -> str | None:
+    """The child's option for llama.cpp's extra buffer types (see ``_llama_child``)."""
     choice = os.environ.get(EXTRA_BUFTS_ENV, "").strip().lower()
     if choice in ("1", "true", "yes", "on"):
-        return False
+        return None  # on, whatever the build and the CPU
     if choice in ("0", "false", "no", "off"):
-        return True
-    return _cpu_has_amx()
+        return "no-extra-bufts"
+    return "amx-guard"  # off only where this build's AMX kernels would run (and may crash)
 
 
 class LocalServer:
     """One llama.cpp server process; ``with LocalServer() as server: server.api_base``.
 
-    ``port=None`` picks a free port. ``threads=None`` keeps llama.cpp's default (half the
-    CPUs for generation, all of them for reading the prompt). ``prompt_cache=True`` lets a
+    ``port=None`` picks a free port. ``threads`` is used for generation *and* for reading the
+    prompt; ``None`` means half the CPUs (:func:`default_threads`). ``prompt_cache=True`` lets a
     request reuse the previous one's evaluated prompt prefix (off: repeats are independent).
     """
 
@@ -240,14 +246,8 @@ class LocalServer:
         return self._process.last_output() if self._process is not None else "(not running)"
 
     def _command(self, model: Path, port: int) -> list[str]:
-        options = [
-            name
-            for name, on in (
-                ("no-extra-bufts", _no_extra_bufts()),
-                ("prompt-cache", self.prompt_cache),
-            )
-            if on
-        ]
+        chosen = (_extra_bufts_option(), "prompt-cache" if self.prompt_cache else None)
+        options = [option for option in chosen if option]
         cmd = [
             sys.executable,
             str(_CHILD),
@@ -271,8 +271,8 @@ class LocalServer:
             "--verbose",
             "false",
         ]
-        if self.threads is not None:
-            cmd += ["--n_threads", str(self.threads)]
+        threads = self.threads or default_threads()
+        cmd += ["--n_threads", str(threads), "--n_threads_batch", str(threads)]
         return cmd
 
     def start(self) -> str:
