@@ -1,5 +1,3 @@
-import sys
+from modelbench.cli import entry
 
-from modelbench.cli import main
-
-sys.exit(main())
+entry()

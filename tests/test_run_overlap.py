@@ -72,3 +72,32 @@ def test_litellm_imports_in_a_daemon_thread() -> None:
     import sys
 
     assert "litellm" in sys.modules and "pandas" in sys.modules
+
+
+def test_a_local_backend_is_spotted_in_the_raw_config(tmp_path: Any) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("backends:\n  mine: {provider: local}\nmodels: {t: mine/gemma3-270m}\n")
+    assert _overlap.local_server_named_in(config)
+    config.write_text("backends:\n  mine: {provider: local, api_base: 'http://h/v1'}\n")
+    assert not _overlap.local_server_named_in(config)  # a running server: nothing to start
+    config.write_text("backends:\n  o: {provider: openai}\n")
+    assert not _overlap.local_server_named_in(config)
+    config.write_text("backends: [unclosed\n")
+    assert not _overlap.local_server_named_in(config)  # validation will say what is wrong
+    assert not _overlap.local_server_named_in(tmp_path / "missing.yaml")
+
+
+def test_the_console_command_keeps_its_exit_code_and_output(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    config = tmp_path / "c.yaml"
+    config.write_text("models:\n  a: {backend: nowhere/m}\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "modelbench", "validate", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "nowhere" in done.stderr  # flushed before the quick exit

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from modelbench import import_litellm
@@ -23,7 +24,7 @@ from modelbench import import_litellm
 if TYPE_CHECKING:
     from modelbench.registry import Deployment
 
-__all__ = ["import_litellm_soon", "start_local_server_soon"]
+__all__ = ["import_litellm_soon", "local_server_named_in", "start_local_server_soon"]
 
 
 def _quietly(work: object) -> None:
@@ -43,11 +44,42 @@ def import_litellm_soon() -> threading.Thread:
     return thread
 
 
-def start_local_server_soon(deployments: Iterable[Deployment]) -> threading.Thread | None:
-    """Start the shared local server in a daemon thread if one of ``deployments`` needs it."""
+def local_server_named_in(config: str | Path) -> bool:
+    """Whether a config file, read as plain YAML (unvalidated), has a local backend to start.
+
+    Validating a config needs litellm (its provider list), so waiting for the validated
+    config would put the server's start after litellm's import instead of beside it. A wrong
+    guess costs a server started for nothing (stopped at exit); the validated config decides
+    what runs.
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(config).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    backends = data.get("backends")
+    if isinstance(backends, dict):
+        for backend in backends.values():
+            if not isinstance(backend, dict):
+                continue
+            if backend.get("provider") == "local" and not backend.get("api_base"):
+                return True
+    return False
+
+
+def start_local_server_soon(deployments: Iterable[Deployment] | None) -> threading.Thread | None:
+    """Start the shared local server in a daemon thread if one of ``deployments`` needs it.
+
+    ``None``: start it without asking (the caller has its own reason to expect a local call).
+    """
     from modelbench.providers import LOCAL_PROVIDER
 
-    if not any(d.provider == LOCAL_PROVIDER and d.api_base is None for d in deployments):
+    if deployments is not None and not any(
+        d.provider == LOCAL_PROVIDER and d.api_base is None for d in deployments
+    ):
         return None
     from modelbench.servers.local import ensure_local_server
 

@@ -89,9 +89,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from modelbench.commands._overlap import import_litellm_soon, start_local_server_soon
+    from modelbench.commands import _overlap
 
-    import_litellm_soon()  # seconds of CPU: overlapped with reading the config and dataset
+    _overlap.import_litellm_soon()  # seconds of CPU: the config's validation waits for it
+    if not (args.models or args.backends) and _overlap.local_server_named_in(args.config):
+        _overlap.start_local_server_soon(None)  # loads its model beside litellm's import
     from modelbench.bench.calls import RetryPolicy
     from modelbench.bench.format import format_summary
     from modelbench.bench.runner import Benchmark, new_run_id
@@ -102,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for warning in registry.warnings:
         print(warning, file=sys.stderr)
     backends = _select_backends(registry, args.models, args.backends)
-    start_local_server_soon(registry.deployments(args.models, backends))
+    _overlap.start_local_server_soon(registry.deployments(args.models, backends))
     run_id = new_run_id()
     out = Path(args.out) if args.out else Path("modelbench-runs") / f"{run_id}.jsonl"
     bench = Benchmark(
