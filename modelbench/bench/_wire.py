@@ -104,39 +104,42 @@ class WireTransport(httpx.AsyncBaseTransport):
 class _TimedStream(httpx.AsyncByteStream):
     """A response body read as its bytes arrive, each piece stamped with its arrival.
 
-    A reader task drains the transport into a queue while the parser (the SDK, then
-    litellm) takes pieces at its own pace: a piece that arrives while the parser is busy
-    with the previous one is stamped when it arrived, not when the parser got to it.
+    One reader task per body drains the transport into a queue while the parser (the SDK,
+    then litellm) takes pieces at its own pace: a piece that arrives while the parser is
+    busy with the previous one is stamped when it arrived, not when the parser got to it.
+    The body may be iterated more than once (the SDK starts a second iteration after the
+    first stopped early): every iteration takes from the same queue, so the transport is
+    only ever read by the one task.
     """
 
     def __init__(self, inner: httpx.AsyncByteStream, times: WireTimes) -> None:
         self._inner = inner
         self._times = times
+        self._arrived: asyncio.Queue[tuple[float, bytes] | BaseException | None] | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._tail = b""  # the end of the previous piece: a match may straddle two pieces
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        arrived: asyncio.Queue[tuple[float, bytes] | BaseException | None] = asyncio.Queue()
-        self._reader = asyncio.create_task(self._read(arrived))
-        times = self._times
-        tail = b""  # the end of the previous piece: a match may straddle two pieces
-        try:
-            while True:
-                item = await arrived.get()
+        if self._arrived is None:
+            self._arrived = asyncio.Queue()
+            self._reader = asyncio.create_task(self._read(self._arrived))
+        arrived, times = self._arrived, self._times
+        while True:
+            item = await arrived.get()
+            if item is None or isinstance(item, BaseException):
+                arrived.put_nowait(item)  # the end stays the end for any later iteration
                 if item is None:
                     return
-                if isinstance(item, BaseException):
-                    raise item
-                stamp, piece = item
-                if math.isnan(times.first_byte):
-                    times.first_byte = stamp
-                times.last_piece = stamp
-                if not times.usage_seen:
-                    window = tail + piece
-                    times.usage_seen = _USAGE.search(window) is not None
-                    tail = window[-16:]
-                yield piece
-        finally:
-            await self._stop_reader()
+                raise item
+            stamp, piece = item
+            if math.isnan(times.first_byte):
+                times.first_byte = stamp
+            times.last_piece = stamp
+            if not times.usage_seen:
+                window = self._tail + piece
+                times.usage_seen = _USAGE.search(window) is not None
+                self._tail = window[-16:]
+            yield piece
 
     async def _read(
         self, arrived: asyncio.Queue[tuple[float, bytes] | BaseException | None]
@@ -152,12 +155,9 @@ class _TimedStream(httpx.AsyncByteStream):
         else:
             arrived.put_nowait(None)
 
-    async def _stop_reader(self) -> None:
+    async def aclose(self) -> None:
         reader, self._reader = self._reader, None
         if reader is not None and not reader.done():
             reader.cancel()
             await asyncio.wait([reader])  # our own cancellation still propagates
-
-    async def aclose(self) -> None:
-        await self._stop_reader()
         await self._inner.aclose()
