@@ -23,6 +23,17 @@ def test_validate_ok_prints_warnings(capsys: pytest.CaptureFixture[str]) -> None
     assert "warning: backend 'openai': api_key needs ${OPENAI_API_KEY}" in err
 
 
+def test_an_unset_key_is_a_warning_of_validate_and_models_not_of_export(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    unset = "warning: backend 'openai': api_key needs ${OPENAI_API_KEY}"
+    assert main(["models", str(EXAMPLE)]) == 0
+    assert unset in capsys.readouterr().err
+    assert main(["export", str(EXAMPLE)]) == 0
+    out, err = capsys.readouterr()
+    assert "OPENAI_API_KEY" not in err and "os.environ/OPENAI_API_KEY" in out
+
+
 def test_validate_bad_exits_2_with_located_lines(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

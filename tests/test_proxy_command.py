@@ -24,10 +24,18 @@ routes:
 """
 
 
-def test_a_modelbench_config_is_exported_and_its_servers_named(tmp_path: Path) -> None:
+def test_a_modelbench_config_is_exported_and_its_servers_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "p.yaml").write_text("models: {small: {}}\n")
     (tmp_path / "c.yaml").write_text(CONFIG)
     with serve_plan(tmp_path / "c.yaml") as plan:
+        # an unset key: one note, not validate's warning as well
+        err = capsys.readouterr().err.splitlines()
+        assert [line for line in err if "OPENAI_API_KEY" in line] == [
+            "note: openai/gpt-4o-mini: OPENAI_API_KEY not set; "
+            "requests routed to it will fail until it is"
+        ]
         assert plan.needs_local
         assert plan.sim_profiles == (str(tmp_path / "p.yaml"),)
         served = yaml.safe_load(plan.litellm_file.read_text())

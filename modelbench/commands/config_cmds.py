@@ -110,7 +110,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from modelbench.export_files import dump_litellm, dump_modelbench
 
     registry = _load(args.config)
-    _print_warnings(registry.warnings)
+    _print_warnings(registry.file_warnings)  # an unset key does not stop an export
     if args.redis_url is not None and args.format != "litellm":
         raise ConfigError("--redis-url applies to --format litellm (LiteLLM Proxy's config) only")
     if args.results is not None:

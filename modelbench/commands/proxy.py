@@ -84,8 +84,15 @@ def serve_plan(path: str | Path) -> Iterator[ServePlan]:
             from modelbench.registry import Registry
 
             registry = Registry.from_yaml(path)
-            for w in registry.warnings:
+            for w in registry.file_warnings:
                 print(w, file=sys.stderr)
+            for dep in registry.deployments():  # one line each, as run's "skipping" note
+                if dep.missing_env():
+                    print(
+                        f"note: {dep.name}: {', '.join(dep.missing_env())} not set; "
+                        "requests routed to it will fail until it is",
+                        file=sys.stderr,
+                    )
             data = registry.to_litellm_config()
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="modelbench-proxy-"))
             litellm_file = Path(tmp) / "litellm.yaml"

@@ -101,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from modelbench.registry import Registry
 
     registry = Registry.from_yaml(args.config)
-    for warning in registry.warnings:
+    for warning in registry.file_warnings:  # unset keys: the "skipping" note below, once
         print(warning, file=sys.stderr)
     backends = _select_backends(registry, args.models, args.backends)
     _overlap.start_local_server_soon(registry.deployments(args.models, backends))

@@ -24,8 +24,12 @@ __all__ = ["check_references"]
 _SECRET_FIELDS = ("api_key",)
 
 
-def check_references(loaded: LoadedConfig) -> tuple[list[ConfigError], list[str]]:
-    """(problems, warnings) of a config that passed pydantic's validation."""
+def check_references(loaded: LoadedConfig) -> tuple[list[ConfigError], list[str], list[str]]:
+    """(problems, warnings, unset) of a config that passed pydantic's validation.
+
+    ``unset``: the warnings (also in ``warnings``) that only say a backend's ``${VAR}`` is not
+    set, a state of the environment that the commands calling backends report themselves.
+    """
     from modelbench.providers import (
         OWN_PROVIDERS,
         infer_provider,
@@ -37,6 +41,7 @@ def check_references(loaded: LoadedConfig) -> tuple[list[ConfigError], list[str]
     lines = dict(loaded.lines)
     problems: list[ConfigError] = []
     warnings: list[str] = []
+    unset: list[str] = []
 
     def problem(message: str, *path: str | int) -> None:
         problems.append(ConfigError(message, file=file, line=line_for(lines, path)))
@@ -76,6 +81,7 @@ def check_references(loaded: LoadedConfig) -> tuple[list[ConfigError], list[str]
                     name,
                     fld,
                 )
+                unset.append(warnings[-1])
             if fld in _SECRET_FIELDS and not value.references():
                 warn(
                     f"backend {name!r}: {fld} is written in the file; "
@@ -174,7 +180,7 @@ def check_references(loaded: LoadedConfig) -> tuple[list[ConfigError], list[str]
     if cfg.security and cfg.security.master_key:
         for var in EnvValue(cfg.security.master_key, secret=True).missing():
             warn(f"security.master_key needs ${{{var}}}, which is not set", "security")
-    return problems, warnings
+    return problems, warnings, unset
 
 
 def _check_backends(

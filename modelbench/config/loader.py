@@ -38,6 +38,8 @@ class LoadedConfig:
     file: str = "<config>"
     lines: Mapping[Path_, int] = field(default_factory=dict, repr=False)
     warnings: tuple[str, ...] = ()
+    unset_env_warnings: tuple[str, ...] = ()
+    """Those of ``warnings`` that only say a backend's ``${VAR}`` is not set."""
 
     def where(self, *path: str | int) -> str:
         line = line_for(dict(self.lines), path)
@@ -96,8 +98,14 @@ def validate_data(
         problems.sort(key=lambda p: p.line or 0)
         raise ConfigError(problems[0].message, file=file, problems=problems) from None
     loaded = LoadedConfig(config=config, file=file, lines=lines)
-    problems, warnings = check_references(loaded)
+    problems, warnings, unset = check_references(loaded)
     if problems:
         problems.sort(key=lambda p: p.line or 0)
         raise ConfigError(problems[0].message, file=file, problems=problems)
-    return LoadedConfig(config=config, file=file, lines=lines, warnings=tuple(warnings))
+    return LoadedConfig(
+        config=config,
+        file=file,
+        lines=lines,
+        warnings=tuple(warnings),
+        unset_env_warnings=tuple(unset),
+    )

@@ -38,6 +38,7 @@ class Registry:
         self.config: Config = loaded.config
         self.source: str = loaded.file
         self.warnings: tuple[str, ...] = loaded.warnings
+        """Everything the config deserves a warning for (``validate`` and ``models`` print it)."""
         self.models: dict[str, ModelSpec] = compile_models(
             loaded.config, base_dir=Path(loaded.file).parent
         )
@@ -79,6 +80,13 @@ class Registry:
     __hash__ = None  # type: ignore[assignment]
 
     # --- names ------------------------------------------------------------------------------
+
+    @property
+    def file_warnings(self) -> tuple[str, ...]:
+        """``warnings`` without those that only say a backend's ``${VAR}`` is not set: what
+        commands that call backends print (they say which backends they skip, and why)."""
+        unset = set(self._loaded.unset_env_warnings)
+        return tuple(w for w in self.warnings if w not in unset)
 
     @property
     def names(self) -> list[str]:
