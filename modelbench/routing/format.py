@@ -120,14 +120,21 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _wrapped(text: str, width: int, indent: str = "  ") -> list[str]:
-    return textwrap.wrap(
-        text,
-        width=max(width, 40),
-        initial_indent=indent,
-        subsequent_indent=indent + "    ",
+def _wrapped(names: list[str], width: int) -> list[str]:
+    """``names`` joined by `` = `` on indented lines, broken between names where they fit
+    on a line (a longer name breaks at its own spaces)."""
+    width = max(width, 40)
+    room = width - 6
+    glued = [n.replace(" ", "\0") if len(n) <= room else n for n in names]
+    lines = textwrap.wrap(
+        " = ".join(glued),
+        width=width,
+        initial_indent="  ",
+        subsequent_indent="      ",
         break_on_hyphens=False,
+        break_long_words=False,
     )
+    return [line.replace("\0", " ") for line in lines]
 
 
 def format_table(table: pd.DataFrame, chosen: str | None = None, width: int | None = None) -> str:
@@ -218,10 +225,10 @@ def format_table(table: pd.DataFrame, chosen: str | None = None, width: int | No
     if shown:
         out.append("same figures as the row shown (the simplest of them):")
         for name in shown:
-            out += _wrapped(f"{name} = {' = '.join(folded[name])}", width)
+            out += _wrapped([name, *folded[name]], width)
     in_full = [name for name in cut if name not in folded]
     if in_full:
         out.append("in full (cut above):")
         for name in in_full:
-            out += _wrapped(name, width)
+            out += _wrapped([name], width)
     return "\n".join(out)
