@@ -23,6 +23,7 @@ import pandas as pd
 
 from modelbench._errors import OptionError, ResultsError
 from modelbench._suggest import did_you_mean
+from modelbench.bench.format import dollars
 from modelbench.routing.policies import Policy
 
 __all__ = ["OBJECTIVES", "Recommendation", "recommend"]
@@ -270,7 +271,7 @@ def _saving(row: dict[str, Any], best: dict[str, Any]) -> dict[str, float]:
 
 
 def _money(value: float) -> str:
-    return "?" if not math.isfinite(value) else f"${value:.3g}"
+    return dollars(value)  # as the table and the benchmark summary show it
 
 
 def _seconds(value: float) -> str:
