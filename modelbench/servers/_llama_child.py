@@ -149,7 +149,10 @@ def _patch_llama(keep_prompt_cache: bool) -> None:
             counts = self._modelbench_counts
             if isinstance(chunk, dict) and counts is not None:
                 choices = chunk.get("choices") or [{}]
-                if "usage" in chunk or choices[0].get("finish_reason") is not None:
+                if isinstance(chunk.get("usage"), dict):  # not streamed: its own counts
+                    details = {"cached_tokens": counts.cached}
+                    chunk["usage"] = {**chunk["usage"], "prompt_tokens_details": details}
+                elif choices[0].get("finish_reason") is not None:  # streamed: none, until now
                     chunk["usage"] = counts.usage()
             yield chunk
 
