@@ -170,8 +170,8 @@ def default_threads() -> int:
     llama.cpp's own default reads the prompt with every CPU. Its threads wait for each other
     by spinning, so when the benchmark's client (litellm parsing the stream) or anything else
     takes one of those CPUs, every step waits for the descheduled thread: on 2 shared cores,
-    time to first token went from 0.7-1.4 s with one prompt thread to 4.7 s with two
-    (``benchmarks/local_server.py``, load ~7). The other half is left to the client.
+    time to first token was 0.43 s with one prompt thread and 1.5 s with two at load ~3, 0.7-1.4
+    s and 4.7 s at load ~7 (``benchmarks/local_server.py``). The other half is the client's.
     """
     return max(1, (os.cpu_count() or 2) // 2)
 
