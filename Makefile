@@ -16,7 +16,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[local,proxy,notebook,dev]'
+	$(PY) -m pip install --quiet -e '.[local,proxy,notebook,dev,ray]'
 	touch $@
 
 # The main job on the embedded local model beside two SIMULATED backends (the fake provider,

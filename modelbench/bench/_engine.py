@@ -13,11 +13,11 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from modelbench.bench import _clients
 from modelbench.bench._rows import error_row, success_row
-from modelbench.bench.cache import ResponseCache, cache_key
+from modelbench.bench.cache import cache_key
 from modelbench.bench.calls import (
     CallResult,
     ErrorInfo,
@@ -30,13 +30,26 @@ from modelbench.bench.calls import (
 )
 from modelbench.bench.limiter import BackendLimiter, Gate, Permit
 from modelbench.bench.record import DatasetItem, ResultRow
-from modelbench.bench.store import ResultsWriter
 
 if TYPE_CHECKING:
     from modelbench.bench.scoring import Scorer
     from modelbench.registry import Deployment
 
-__all__ = ["Execution", "Job", "RunStats", "Target"]
+__all__ = ["Execution", "Job", "ResultCache", "RowSink", "RunStats", "Target", "score_row"]
+
+
+class RowSink(Protocol):
+    """Where finished rows go: the results file (``ResultsWriter``) or a Ray worker's stream."""
+
+    def write(self, row: ResultRow) -> None: ...
+
+
+class ResultCache(Protocol):
+    """The part of ``ResponseCache`` a run uses."""
+
+    def get_result(self, key: str) -> CallResult | None: ...
+
+    def put_result(self, key: str, result: CallResult) -> None: ...
 
 
 @dataclass
@@ -56,7 +69,22 @@ class RunStats:
     attempt_errors: dict[str, int] = field(default_factory=dict)
     """Failed attempts by exception type, retried or not."""
     loop_lag_p90_ms: float = 0.0
-    """How late the event loop ran (p90): timings may include up to this much client wait."""
+    """How late the event loop ran (p90): timings may include up to this much client wait.
+    With Ray workers, the worst worker's figure."""
+    calls: int = 0
+    """Requests sent (attempts, retries included; cache hits are not calls)."""
+    cpu_s: float = 0.0
+    """CPU seconds the calling process(es) spent on the run (with workers: summed over them)."""
+    wall_s: float = 0.0
+    """Seconds from the first call to the last row."""
+    workers: int = 1
+    """Processes that made the calls (Ray workers; 1 for the in-process run)."""
+    worker_lag_p90_ms: list[float] = field(default_factory=list)
+    """Event-loop lag (p90) of each worker that finished its share (empty in-process)."""
+    worker_nodes: list[str] = field(default_factory=list)
+    """The Ray node of each worker that finished its share (empty in-process)."""
+    worker_failures: int = 0
+    """Workers lost mid-run (their unfinished keys ran again on another worker)."""
 
 
 @dataclass
@@ -86,10 +114,10 @@ class Execution:
         *,
         run_id: str,
         scorer: Scorer | None,
-        cache: ResponseCache | None,
+        cache: ResultCache | None,
         retry: RetryPolicy,
         concurrency: int,
-        writer: ResultsWriter | None,
+        writer: RowSink | None,
         stats: RunStats,
         progress: bool,
     ) -> None:
@@ -120,6 +148,7 @@ class Execution:
                 warmed.add(route)
                 await warm_up(target.deployment, target.kwargs)
         lag = asyncio.create_task(self._watch_loop_lag())
+        cpu, wall = time.process_time(), time.perf_counter()
         try:
             async with _clients.run_scope(), asyncio.TaskGroup() as group:
                 for target_jobs in by_target.values():
@@ -128,6 +157,8 @@ class Execution:
             raise group_error.exceptions[0] from None
         finally:
             lag.cancel()
+            self.stats.cpu_s += time.process_time() - cpu
+            self.stats.wall_s += time.perf_counter() - wall
             self._bar.close()
 
     async def _watch_loop_lag(self, every: float = 0.05) -> None:
@@ -213,6 +244,7 @@ class Execution:
             result: CallResult | None = None
             info: ErrorInfo | None = None
             sent_at = utc_now()
+            self.stats.calls += 1
             try:
                 result = await stream_call(target.deployment, job.item, target.kwargs)
             except Exception as exc:  # provider faults become retries or rows, never crashes
@@ -254,7 +286,7 @@ class Execution:
             await asyncio.sleep(self.retry.delay(attempt, info.retry_after))
 
     def _token_estimate(self, job: Job) -> float:
-        if job.target.limiter.tpm is None:
+        if not job.target.limiter.counts_tokens:
             return 0.0
         kwargs = job.target.kwargs or {}
         text = job.item.as_prompt() if job.item.prompt is not None else str(job.item.messages)
@@ -262,12 +294,7 @@ class Execution:
 
     async def _finish(self, job: Job, row: ResultRow) -> None:
         """Score a successful row, append it to the file, count it."""
-        if row.ok and self.scorer is not None:
-            try:
-                verdict = await self.scorer.ascore(row.output, job.item)
-                row = replace(row, score=float(verdict.value), score_cost_usd=verdict.cost_usd)
-            except Exception:  # scorers report bad data as NaN; a bug in one must not stop us
-                row = replace(row, score=math.nan)
+        row = await score_row(self.scorer, row, job.item)
         if self._writer is not None:
             self._writer.write(row)
         else:
@@ -278,6 +305,17 @@ class Execution:
             types = self.stats.error_types
             types[row.error_type] = types.get(row.error_type, 0) + 1
         self._bar.update(1)
+
+
+async def score_row(scorer: Scorer | None, row: ResultRow, item: DatasetItem) -> ResultRow:
+    """The row with its score (NaN when the scorer fails); unchanged for errors or no scorer."""
+    if not row.ok or scorer is None:
+        return row
+    try:
+        verdict = await scorer.ascore(row.output, item)
+        return replace(row, score=float(verdict.value), score_cost_usd=verdict.cost_usd)
+    except Exception:  # scorers report bad data as NaN; a bug in one must not stop us
+        return replace(row, score=math.nan)
 
 
 def _total_tokens(result: CallResult | None) -> float | None:

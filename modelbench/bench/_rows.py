@@ -8,7 +8,7 @@ from modelbench.bench.calls import CallResult, ErrorInfo, utc_now
 from modelbench.bench.record import DatasetItem, ResultRow
 from modelbench.registry import Deployment
 
-__all__ = ["error_row", "success_row"]
+__all__ = ["error_row", "result_of_row", "success_row"]
 
 
 def _key_fields(
@@ -51,6 +51,20 @@ def success_row(
         output=result.output,
         attempts=attempts,
         cached=cached,
+    )
+
+
+def result_of_row(row: ResultRow) -> CallResult:
+    """What the call of a success row returned: ``success_row`` read back (for the cache)."""
+    return CallResult(
+        output=row.output,
+        started_at=row.started_at,
+        latency_s=row.latency_s,
+        ttft_s=row.ttft_s,
+        input_tokens=row.input_tokens,
+        output_tokens=row.output_tokens,
+        cached_input_tokens=row.cached_input_tokens,
+        token_source=row.token_source,
     )
 
 

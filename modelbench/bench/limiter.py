@@ -134,6 +134,11 @@ class BackendLimiter:
     def in_flight(self) -> int:
         return self._gate.in_use
 
+    @property
+    def counts_tokens(self) -> bool:
+        """Whether requests must reserve an estimate of their tokens (a tpm limit applies)."""
+        return self.tpm is not None
+
     async def acquire(self, tokens: float = 0.0) -> Permit:
         """Wait for a slot in the window, then for the rpm and tpm buckets."""
         await self._gate.acquire()

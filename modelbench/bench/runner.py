@@ -9,6 +9,10 @@ modelbench retries retriable faults itself (``RetryPolicy``), keeps every wait o
 timings, and adapts each backend's concurrency (``BackendLimiter``). A request that still
 fails becomes a row with ``error_type``/``error``. Rows are appended to ``out`` as they
 finish; ``resume`` runs only keys without a row, ``retry_errors`` reruns failed keys.
+
+``workers=N`` makes the calls in N Ray worker processes on this machine, ``ray_address``
+(``"auto"`` or ``HOST:PORT``) on a running Ray cluster; this process still plans, caches,
+scores and writes every row (``modelbench.bench.distributed``; needs the ``ray`` extra).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from modelbench.bench.dataset import DatasetSource
+    from modelbench.bench.distributed import RayExecution
     from modelbench.bench.scoring import Scorer, ScorerSpec
     from modelbench.registry import Deployment, Registry
 
@@ -80,6 +85,8 @@ class Benchmark:
         params: Mapping[str, Any] | None = None,
         progress: bool = True,
         run_id: str | None = None,
+        workers: int | None = None,
+        ray_address: str | None = None,
     ) -> None:
         if repeats < 1 or concurrency < 1:
             raise OptionError(
@@ -87,6 +94,12 @@ class Benchmark:
             )
         if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
             raise OptionError(f"timeout must be a number of seconds above 0, got {timeout}")
+        if workers is not None and workers < 1:
+            raise OptionError(f"workers must be at least 1 (got {workers})")
+        if workers is not None or ray_address is not None:
+            from modelbench.bench.distributed import require_ray
+
+            require_ray()  # no Ray: one line naming the extra, before anything runs
         from modelbench.bench.scoring import resolve_scorer
 
         self.registry = registry
@@ -104,6 +117,8 @@ class Benchmark:
         self.params = dict(params or {})
         self.progress = progress
         self.run_id = run_id or new_run_id()
+        self.workers = workers
+        self.ray_address = ray_address
         self.stats = RunStats()
         self.limiters: dict[str, BackendLimiter] = {}
         if self.out is not None:
@@ -115,9 +130,10 @@ class Benchmark:
             )
 
     def __repr__(self) -> str:
+        workers = f", workers={self.workers}" if self.workers is not None else ""
         return (
             f"Benchmark({len(self.items)} prompts x {len(self.deployments)} deployments x "
-            f"{self.repeats} repeats, concurrency={self.concurrency})"
+            f"{self.repeats} repeats, concurrency={self.concurrency}{workers})"
         )
 
     def planned_keys(self) -> list[Key]:
@@ -160,16 +176,25 @@ class Benchmark:
         writer = ResultsWriter(self.out) if self.out is not None else None
         if writer is not None and writer.torn_line is not None:
             self.stats.torn_line = writer.torn_line
-        execution = Execution(
-            run_id=self.run_id,
-            scorer=self.scorer,
-            cache=self.cache,
-            retry=self.retry,
-            concurrency=self.concurrency,
-            writer=writer,
-            stats=self.stats,
-            progress=self.progress,
-        )
+        settings: dict[str, Any] = {
+            "run_id": self.run_id,
+            "scorer": self.scorer,
+            "cache": self.cache,
+            "retry": self.retry,
+            "concurrency": self.concurrency,
+            "writer": writer,
+            "stats": self.stats,
+            "progress": self.progress,
+        }
+        execution: Execution | RayExecution
+        if self.workers is not None or self.ray_address is not None:
+            from modelbench.bench.distributed import RayExecution
+
+            execution = RayExecution(
+                **settings, workers=self.workers, ray_address=self.ray_address
+            )
+        else:
+            execution = Execution(**settings)
         try:
             await execution.run(jobs)
         finally:

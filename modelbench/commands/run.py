@@ -55,6 +55,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--timeout", type=positive_seconds, help="seconds per request (default: config, 600)"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--workers",
+        type=at_least_one,
+        metavar="N",
+        help="make the calls in N Ray worker processes (needs the 'ray' extra)",
+    )
+    p.add_argument(
+        "--ray-address",
+        metavar="ADDRESS",
+        help="run the workers on this Ray cluster ('auto' or HOST:PORT) instead of locally",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="summarise a results file (text, --json or --html)")
@@ -123,6 +134,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         progress=not args.no_progress,
         run_id=run_id,
+        workers=args.workers,
+        ray_address=args.ray_address,
     )
     if args.scorer is None and any(item.expected is not None for item in bench.items):
         print(
@@ -155,15 +168,37 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{stats.retries} retries, {stats.cache_hits} cached; run {run_id})"
     )
     if stats.loop_lag_p90_ms > LAG_WARNING_MS:
-        print(
-            f"note: this process was CPU-bound (event loop late by {stats.loop_lag_p90_ms:.0f} ms "
-            "at p90), so timings include time waiting for it; use a lower --concurrency "
-            "when latency figures matter"
-        )
+        print(_lag_note(stats, args.concurrency, df, run_id))
     if stats.error_types:
         kinds = ", ".join(f"{k} x{v}" for k, v in sorted(stats.error_types.items()))
         print(f"errors: {kinds}; rerun them with: {_resume_command(args, out, retry=True)}")
     return 0
+
+
+def _lag_note(stats: Any, concurrency: int, df: Any, run_id: str) -> str:
+    """The CPU-bound warning: how late, where, and how many workers would have kept up."""
+    from modelbench.bench.capacity import workers_to_keep_up
+
+    ok = df["error_type"].fillna("") == ""
+    ours = df[(df["run_id"] == run_id) & ok & ~df["cached"].astype(bool)]
+    median = float(ours["latency_s"].median()) if len(ours) else math.nan
+    needed = workers_to_keep_up(stats, concurrency, median)
+    lags = stats.worker_lag_p90_ms
+    if lags:
+        late = sum(1 for lag in lags if lag > LAG_WARNING_MS)
+        where = f"{late} of {stats.workers} workers were CPU-bound (event loop late by up to"
+    else:
+        where = "this process was CPU-bound (event loop late by"
+    advice = "use a lower --concurrency when latency figures matter"
+    if needed is not None and needed > stats.workers:
+        advice = (
+            f"about {needed} workers (one core each) would have kept up: --workers {needed}, "
+            f"on as many cores, or a lower --concurrency"
+        )
+    return (
+        f"note: {where} {stats.loop_lag_p90_ms:.0f} ms at p90), so timings include time "
+        f"waiting for it; {advice}"
+    )
 
 
 def _select_backends(
@@ -286,6 +321,8 @@ def _resume_command(args: argparse.Namespace, out: Path, *, retry: bool = False)
         ("scorer", args.scorer),
         ("cache", args.cache),
         ("timeout", args.timeout),
+        ("workers", args.workers),
+        ("ray-address", args.ray_address),
     ):
         if value is not None:
             parts += [f"--{flag}", str(value)]
