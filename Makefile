@@ -52,7 +52,7 @@ test: venv lint redis chromium
 
 # JupyterLab on notebooks/ (extra `notebook`), on this machine only.
 lab: venv
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # The browser test of notebooks/ drives Debian's chromium through playwright (playwright's own
 # browser download is not used); install it on a fresh machine.

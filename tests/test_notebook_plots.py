@@ -159,3 +159,17 @@ def test_live_frontier_redraws_only_the_point_and_the_lines() -> None:
     assert live.render(None) == plain  # the background is restored each time
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "plot-live_frontier.png").write_bytes(starred)
+
+
+def test_frontier_lines_are_what_a_mix_reaches_on_a_log_cost_axis() -> None:
+    # a 50/50 mix of two frontier policies averages their cost and quality: the line as drawn
+    # (in display space, where a log axis bends straight data lines) must pass through it
+    fig = plots.cost_quality(synthetic(), table=policy_table())
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    fig.canvas.draw()
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "frontier of policies")
+    drawn = ax.transData.transform(np.column_stack(line.get_data()))
+    for (c0, q0), (c1, q1) in (((0.01, 0.45), (0.2, 0.68)), ((0.6, 0.9), (4.0, 0.93))):
+        mix_x, mix_y = ax.transData.transform(((c0 + c1) / 2, (q0 + q1) / 2))
+        assert np.interp(mix_x, drawn[:, 0], drawn[:, 1]) == pytest.approx(mix_y, abs=1.0)

@@ -207,6 +207,21 @@ def arm_summary(df: pd.DataFrame) -> pd.DataFrame:
     return summary.reindex([n for n in arms(df) if n in summary.index])
 
 
+def _straight(x: np.ndarray, y: np.ndarray, steps: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """The segments between frontier points, sampled so they stay straight in *data* space.
+
+    A point between two frontier points is what a weighted mix of the two achieves (cost and
+    quality both average linearly); on a log cost axis that line is a curve, and a plain
+    two-point segment would draw a frontier above what any mix reaches.
+    """
+    if len(x) < 2:
+        return x, y
+    t = np.linspace(0.0, 1.0, steps)[:-1]
+    xs = [x[i] + (x[i + 1] - x[i]) * t for i in range(len(x) - 1)]
+    ys = [y[i] + (y[i + 1] - y[i]) * t for i in range(len(y) - 1)]
+    return np.concatenate([*xs, x[-1:]]), np.concatenate([*ys, y[-1:]])
+
+
 def cost_quality(
     df: pd.DataFrame | None = None,
     *,
@@ -264,8 +279,7 @@ def cost_quality(
         fc, fq = cost[known][front], quality[known][front]
         order = np.argsort(fc)
         ax.plot(
-            fc[order],
-            fq[order],
+            *_straight(fc[order], fq[order]),
             color="#333",
             linestyle=":",
             linewidth=1.2,
@@ -277,8 +291,7 @@ def cost_quality(
         if pf.any():
             order = np.argsort(pc[pf])
             ax.plot(
-                pc[pf][order],
-                pq[pf][order],
+                *_straight(pc[pf][order], pq[pf][order]),
                 color="#1f6feb",
                 linewidth=1.6,
                 label="frontier of policies",
