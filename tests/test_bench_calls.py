@@ -210,7 +210,10 @@ def test_latency_is_the_backends_not_litellms_parsing(
 
         async def chunks() -> Any:
             async for chunk in stream:
-                time.sleep(0.03)  # litellm's CPU per chunk, exaggerated
+                # litellm's time per chunk, exaggerated. Awaited, not slept: the stamps are
+                # taken by a reader task on the same event loop, so a parser that blocked the
+                # loop for 30 ms a chunk would delay them too (doc/results.md says so)
+                await asyncio.sleep(0.03)
                 yield chunk
 
         return chunks()

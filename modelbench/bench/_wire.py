@@ -11,7 +11,8 @@ a context variable for the duration of one attempt, and the transport reads it i
 that sends the request and reads the body (litellm does both in the caller's task). Requests
 made outside :func:`watch` (anyone else's use of the client) are not touched.
 
-The body is read by a task of its own as the bytes arrive, and each piece keeps its arrival
+The body is read by a task of its own as the bytes arrive (from the moment the response's
+headers are in, whether or not litellm has started to iterate yet), and each piece keeps its arrival
 stamp until the parser takes it: ``last_piece`` is the arrival of the bytes the parser is
 working on. When modelbench sees the first chunk with text, that is when the bytes carrying
 it arrived; at the end of the stream, when the last byte did.
@@ -94,7 +95,12 @@ class WireTransport(httpx.AsyncBaseTransport):
         response = await self._inner.handle_async_request(request)
         stream = response.stream
         if isinstance(stream, httpx.AsyncByteStream):
-            response.stream = _TimedStream(stream, times)
+            timed = _TimedStream(stream, times)
+            # Read from the moment the headers are in, not from when litellm starts iterating:
+            # the body's bytes are stamped when they arrive even while litellm is still busy
+            # building its stream wrapper (tens of ms on a first call).
+            timed.start()
+            response.stream = timed
         return response
 
     async def aclose(self) -> None:
@@ -119,11 +125,15 @@ class _TimedStream(httpx.AsyncByteStream):
         self._reader: asyncio.Task[None] | None = None
         self._tail = b""  # the end of the previous piece: a match may straddle two pieces
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def start(self) -> asyncio.Queue[tuple[float, bytes] | BaseException | None]:
+        """Start the reader task (once); the queue every iteration takes pieces from."""
         if self._arrived is None:
             self._arrived = asyncio.Queue()
             self._reader = asyncio.create_task(self._read(self._arrived))
-        arrived, times = self._arrived, self._times
+        return self._arrived
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        arrived, times = self.start(), self._times
         while True:
             item = await arrived.get()
             if item is None or isinstance(item, BaseException):
