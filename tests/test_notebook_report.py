@@ -40,3 +40,7 @@ def test_html_report_embeds_every_figure(tmp_path: Path) -> None:
     assert "<h2>Routing policies</h2>" in page
     assert "alt='quality against cost of every policy'" in page
     assert "Single(strong)" in page and "Recommended:" in page
+    # long policy names wrap instead of pushing the figures off the page; the choice is marked
+    assert "td.wrap{white-space:normal" in page
+    chosen = re.findall(r"<tr class=chosen><td class='key wrap'>([^<]+)</td>", page)
+    assert len(chosen) == 1 and "Recommended:" in page and chosen[0] in page.split("Recommended:")[1]

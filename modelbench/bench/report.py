@@ -24,6 +24,10 @@ _STYLE = (
     "th{border-bottom:1px solid #999}.key{text-align:left}"
     ".note{color:#555;font-size:.9em}"
     ".modelbench-summary td,.modelbench-summary th{white-space:nowrap}"
+    # policy descriptions (a per-category mapping) can be hundreds of characters: they wrap,
+    # so the figures beside them stay on the page
+    ".modelbench-summary td.wrap{white-space:normal;min-width:16em;max-width:36em}"
+    ".modelbench-summary tr.chosen td{font-weight:bold}"
     "img.figure{max-width:100%;height:auto;display:block;margin:.5em 0 1.5em}"
     "table.outputs td{text-align:left;font-family:ui-monospace,monospace;white-space:pre-wrap}"
     ".hit{background:#e6f4ea}.miss{background:#fce8e6}.err{background:#fff4d6}"

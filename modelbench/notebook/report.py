@@ -63,10 +63,12 @@ def policy_section(df: pd.DataFrame, objective: str = "balanced") -> str | None:
         "<th>p50 lat</th><th>p95 lat</th><th>err%</th><th>frontier</th></tr>"
     )
     rows = []
+    chosen = rec.policy.describe() if rec.met else None
     for r in shown.to_dict("records"):
         ci = f"[{_cell(r.get('quality_lo'), 'q')}, {_cell(r.get('quality_hi'), 'q')}]"
         rows.append(
-            f"<tr><td class='key'>{html.escape(str(r['policy']))}</td>"
+            f"<tr{' class=chosen' if r['policy'] == chosen else ''}>"
+            f"<td class='key wrap'>{html.escape(str(r['policy']))}</td>"
             f"<td>{_cell(r.get('quality'), 'q')}</td><td>{ci}</td>"
             f"<td>{_cell(r.get('cost_per_1k'), '$')}</td>"
             f"<td>{_cell(r.get('latency_p50'), 's')}</td>"
