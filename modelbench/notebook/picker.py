@@ -148,41 +148,24 @@ class PolicyPicker:
             options=OBJECTIVES, value="cost", description="objective",
             style={"description_width": "10em"}, layout={"width": "24em"},
         )  # fmt: skip
-        style = {"description_width": "10em"}
         wide = {"width": "34em"}
-        self.min_quality = w.FloatSlider(
-            value=0.0,
-            min=0.0,
-            max=1.0,
-            step=0.01,
-            description="min quality",
-            readout_format=".2f",
-            continuous_update=False,
-            style=style,
-            layout=wide,
-        )
-        self.max_p95 = w.FloatSlider(
-            value=1.0,
-            min=0.0,
-            max=1.0,
-            step=0.01,
-            description="max p95 (s)",
-            readout_format=".3g",
-            continuous_update=False,
-            style=style,
-            layout=wide,
-        )
-        self.max_cost = w.FloatSlider(
-            value=1.0,
-            min=0.0,
-            max=1.0,
-            step=0.01,
-            description="max $ per 1k req",
-            readout_format=".3g",
-            continuous_update=False,
-            style=style,
-            layout=wide,
-        )
+
+        def slider(description: str, value: float, readout: str) -> Any:
+            return w.FloatSlider(
+                value=value,
+                min=0.0,
+                max=1.0,
+                step=0.01,
+                description=description,
+                readout_format=readout,
+                continuous_update=False,
+                style={"description_width": "10em"},
+                layout=wide,
+            )
+
+        self.min_quality = slider("min quality", 0.0, ".2f")
+        self.max_p95 = slider("max p95 (s)", 1.0, ".3g")
+        self.max_cost = slider("max $ per 1k req", 1.0, ".3g")
         self.recommendation_html = w.HTML()
         self.frontier_plot = w.Image(format="png", layout={"max_width": "100%"})
         self.export_format = w.ToggleButtons(
